@@ -1,0 +1,140 @@
+"""Typed configuration dataclasses and their JSON round trip.
+
+The one config mechanism of aekit: every model, trainer and scaler is described
+by a dataclass here; ``to_dict``/``from_dict`` turn it into plain JSON and back,
+and ``from_dict`` rejects unknown keys by name, so a typo in a config file is an
+error, not a silently ignored option.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .errors import ConfigError
+
+C = TypeVar("C")
+
+
+@dataclass
+class ModelConfig:
+    """What network, bottleneck and loss make an auto-encoder.
+
+    ``input_shape`` is the shape of one sample as the network sees it:
+    ``(D,)`` for vectors, ``(C, H, W)`` for images.
+    """
+
+    input_shape: tuple[int, ...] = (784,)
+    net: str = "mlp"
+    net_options: dict[str, Any] = field(default_factory=dict)
+    bottleneck: str = "continuous"
+    bottleneck_options: dict[str, Any] = field(default_factory=dict)
+    latent_dim: int = 8
+    loss: str = "mse"  # "mse" | "bce" | "l1"; bce makes the decoder output a sigmoid
+    loss_weights: dict[str, float] = field(default_factory=dict)  # weight per extra loss term
+
+    def __post_init__(self) -> None:
+        self.input_shape = tuple(int(s) for s in self.input_shape)
+        if len(self.input_shape) not in (1, 3) or min(self.input_shape) < 1:
+            raise ConfigError(
+                f"input_shape={self.input_shape} must be (D,) for vectors or (C, H, W) for images, "
+                "with every size >= 1."
+            )
+        if int(self.latent_dim) < 1:
+            raise ConfigError(f"latent_dim={self.latent_dim} must be a positive integer.")
+        self.latent_dim = int(self.latent_dim)
+        if self.loss not in ("mse", "bce", "l1"):
+            raise ConfigError(f"loss={self.loss!r} is not one of 'mse', 'bce', 'l1'.")
+
+
+@dataclass
+class TrainConfig:
+    """How the one trainer fits a model."""
+
+    epochs: int = 50
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    schedule: str = "cosine"  # "cosine" (with warm-up) | "constant"
+    warmup_steps: int = 100
+    grad_clip: float | None = 1.0
+    val_fraction: float = 0.1  # held out from the training data for early stopping
+    patience: int | None = 10  # epochs without val improvement before stopping; None = never
+    min_delta: float = 0.0
+    restore_best: bool = True
+    augment: str | None = None  # e.g. "shift:2" (see aekit.augment)
+    seed: int = 0
+    device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
+    progress: bool = True
+    checkpoint_dir: str | None = None  # where resumable state is written each epoch
+    checkpoint_every: int = 1
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.epochs >= 1, f"epochs={self.epochs} must be >= 1"),
+            (self.batch_size >= 1, f"batch_size={self.batch_size} must be >= 1"),
+            (self.lr > 0, f"lr={self.lr} must be > 0"),
+            (self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0"),
+            (0.0 <= self.val_fraction < 1.0, f"val_fraction={self.val_fraction} must be in [0, 1)"),
+            (self.schedule in ("cosine", "constant"), f"schedule={self.schedule!r} must be 'cosine' or 'constant'"),
+            (self.patience is None or self.patience >= 1, f"patience={self.patience} must be >= 1 or None"),
+            (self.checkpoint_every >= 1, f"checkpoint_every={self.checkpoint_every} must be >= 1"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(msg + ".")
+
+
+@dataclass
+class ScalerConfig:
+    """How raw inputs are scaled before the network (stored with the model).
+
+    - ``"standard"``: per-feature zero mean, unit variance (tabular default).
+    - ``"minmax"``: per-feature to [0, 1].
+    - ``"global"``: one min and max over all values to [0, 1] (images: keeps relative
+      pixel intensities, so 0..255 becomes 0..1).
+    - ``"none"``: identity.
+    """
+
+    kind: str = "standard"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("standard", "minmax", "global", "none"):
+            raise ConfigError(
+                f"scaling={self.kind!r} is not one of 'standard', 'minmax', 'global', 'none'."
+            )
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a config dataclass (tuples become lists)."""
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(cls: type[C], data: dict[str, Any], *, what: str | None = None) -> C:
+    """Build ``cls`` from ``data``; unknown keys raise ``ConfigError`` naming them."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what or cls.__name__} must be a JSON object, got {type(data).__name__}.")
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, names, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ConfigError(
+            f"Unknown key(s) in {what or cls.__name__}: {', '.join(hints)}. "
+            f"Known keys: {', '.join(sorted(names))}."
+        )
+    hints_t = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in data.items():
+        if "tuple" in str(hints_t.get(key, "")) and isinstance(value, list):
+            value = tuple(value)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # wrong value types surface here
+        raise ConfigError(f"Invalid {what or cls.__name__}: {exc}") from None

@@ -1,0 +1,151 @@
+"""User data from files: ``.npy``/``.npz``, ``.csv``/``.tsv``, an image file or a folder of images,
+and atomic writing of outputs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+ARRAY_SUFFIXES = {".npy", ".npz", ".csv", ".tsv", ".txt"}
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                keys = list(z.keys())
+                key = next((k for k in ("X", "x", "data") if k in keys), keys[0] if len(keys) == 1 else None)
+                if key is None:
+                    raise DataError(f"{str(path)!r} holds arrays {keys}; name the data array 'X' "
+                                    "(np.savez(path, X=...)) or save a single array.")
+                return z[key]
+        return np.load(path, allow_pickle=False)
+    except DataError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DataError(f"{str(path)!r} holds Python objects (pickled); aekit only loads numeric arrays, "
+                            "never pickles. Save a numeric array with np.save.") from None
+        raise DataError(f"Cannot read {str(path)!r} as a NumPy array ({exc}). Is the file complete?") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"Cannot read {str(path)!r} as a NumPy array ({exc}). Is the file complete?") from None
+
+
+def _load_table(path: Path) -> np.ndarray:
+    text = path.read_text(errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise DataError(f"{str(path)!r} is empty: it has no data rows. Pass a file with one sample per row.")
+    delim = "\t" if (path.suffix == ".tsv" or "\t" in lines[0]) else ("," if "," in lines[0] else None)
+
+    def numeric(line: str) -> bool:
+        try:
+            [float(v) for v in (line.split(delim) if delim else line.split())]
+            return True
+        except ValueError:
+            return False
+
+    skip = 0 if numeric(lines[0]) else 1  # a header row of column names
+    rows = lines[skip:]
+    if not rows:
+        raise DataError(f"{str(path)!r} has a header but no data rows.")
+    try:
+        data = np.array([[float(v) if v.strip() != "" else np.nan
+                          for v in (ln.split(delim) if delim else ln.split())] for ln in rows])
+    except ValueError as exc:
+        raise DataError(f"{str(path)!r} has a non-numeric value ({exc}). Every column after the header must "
+                        "be a number; encode categories as numbers first.") from None
+    except Exception as exc:  # ragged rows
+        raise DataError(f"{str(path)!r} has rows of different lengths ({exc}).") from None
+    if data.ndim != 2:
+        raise DataError(f"{str(path)!r} has rows of different lengths; every row needs the same column count.")
+    return data
+
+
+def _load_image(path: Path, mode: str, size: tuple[int, int] | None) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert(mode)
+            if size is not None and im.size != (size[1], size[0]):
+                im = im.resize((size[1], size[0]), Image.BILINEAR)
+            arr = np.asarray(im)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(f"Cannot read image {str(path)!r} ({exc}). Is it a complete PNG/JPEG file?") from None
+    return arr if arr.ndim == 2 else arr.transpose(2, 0, 1)  # (H, W) or (C, H, W)
+
+
+def load_images(paths: list[Path], image_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Images as ``(n, H, W)`` (all grey) or ``(n, 3, H, W)`` uint8; sizes must agree unless resized."""
+    from PIL import Image
+
+    modes = set()
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                modes.add(im.mode)
+        except OSError as exc:
+            raise DataError(f"Cannot read image {str(p)!r} ({exc}). Is it a complete image file?") from None
+    mode = "L" if modes <= {"L", "1", "I;16", "I", "LA"} else "RGB"
+    imgs = [_load_image(p, mode, image_size) for p in paths]
+    shapes = {a.shape for a in imgs}
+    if len(shapes) > 1:
+        raise DataError(f"Images have different sizes {sorted(shapes)}; pass --image-size H W "
+                        "(image_size=(H, W)) to resize them all.")
+    return np.stack(imgs)
+
+
+def load_array(path: str | os.PathLike, image_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Load user data: ``.npy``/``.npz`` arrays, ``.csv``/``.tsv``/``.txt`` tables (optional header),
+    one image, or a folder of images (sorted by file name)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No such file or folder: {str(path)!r}. Check the path.")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise DataError(f"Folder {str(path)!r} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+        return load_images(files, image_size)
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DataError(f"{str(path)!r} is an empty file (0 bytes). Pass a file with data.")
+    if suffix in (".npy", ".npz"):
+        return _load_npy(path)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _load_table(path)
+    if suffix in IMAGE_SUFFIXES:
+        return load_images([path], image_size)
+    raise DataError(f"Unsupported file type {suffix!r} for {str(path)!r}; use .npy, .npz, .csv, .tsv, "
+                    f"an image ({', '.join(sorted(IMAGE_SUFFIXES))}) or a folder of images.")
+
+
+def save_array(path: str | os.PathLike, arr: np.ndarray) -> Path:
+    """Write ``arr`` to ``.npy`` or ``.csv`` atomically (temp file + rename)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise DataError(f"Output {str(path)!r} must end in .npy or .csv.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if suffix == ".npy":
+                np.save(f, arr)
+            else:
+                np.savetxt(f, np.asarray(arr).reshape(len(arr), -1), delimiter=",", fmt="%.7g")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,37 @@
+"""Exceptions raised by aekit.
+
+Every error a user can cause derives from ``ValueError`` (bad values) or
+``FileNotFoundError`` (missing files) so that ordinary ``except`` clauses and
+scikit-learn's own conventions keep working, and every message names the
+offending value and says how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class AekitError(Exception):
+    """Base class of aekit's own exceptions."""
+
+
+class ConfigError(AekitError, ValueError):
+    """A configuration value or name is invalid (unknown key, unknown component, bad range)."""
+
+
+class DataError(AekitError, ValueError):
+    """Input data has the wrong shape, dtype, size or contains NaN/inf."""
+
+
+class CheckpointError(AekitError, ValueError):
+    """A saved model is missing, corrupt, or from an incompatible format version."""
+
+
+class NotFittedError(AekitError, ValueError, AttributeError):
+    """The estimator is used before ``fit``.
+
+    Subclasses ``AttributeError`` and ``ValueError`` like scikit-learn's
+    ``NotFittedError`` so ``check_is_fitted``-style handling keeps working.
+    """
+
+
+class NoPriorError(AekitError, ValueError):
+    """``sample`` was asked of a model whose bottleneck has no generative prior."""

@@ -1,0 +1,241 @@
+"""scikit-learn style estimators over the model and the one trainer.
+
+``AutoEncoder`` is a transformer: ``fit(X)`` learns without labels,
+``transform(X)`` gives codes, ``inverse_transform(Z)`` decodes them,
+``reconstruct(X)`` rebuilds inputs and ``score_samples(X)`` is the negative
+per-sample reconstruction error (higher = more typical, as scikit-learn's
+outlier detectors). Arrays ``(n, d)`` get an MLP, ``(n, H, W)`` and
+``(n, C, H, W)`` a conv net, unless ``net`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from . import __version__
+from .checkpoint import read_checkpoint, write_checkpoint
+from .config import ModelConfig, ScalerConfig, TrainConfig, from_dict, to_dict
+from .data.scaling import Scaler
+from .errors import CheckpointError, ConfigError, DataError, NotFittedError
+from .model import AEModel
+from .train import Trainer
+from .validation import check_input
+
+MODEL_KIND = "aekit-model"
+
+
+def _net_shape(sample_shape: tuple[int, ...], image_shape) -> tuple[int, ...]:
+    """Per-sample shape the network sees: ``(D,)`` or ``(C, H, W)``."""
+    if image_shape is not None:
+        image_shape = tuple(int(s) for s in image_shape)
+        if len(image_shape) == 2:
+            image_shape = (1, *image_shape)
+        if len(image_shape) != 3 or math.prod(image_shape) != math.prod(sample_shape):
+            raise ConfigError(
+                f"image_shape={image_shape} does not fit samples of shape {sample_shape} "
+                f"({math.prod(sample_shape)} values); give (H, W) or (C, H, W) with that many values."
+            )
+        return image_shape
+    if len(sample_shape) == 2:
+        return (1, *sample_shape)
+    return tuple(sample_shape)
+
+
+class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """An auto-encoder as a scikit-learn transformer.
+
+    Parameters
+    ----------
+    latent_dim : size of the code.
+    net : ``"auto"`` (conv for images, MLP for vectors), ``"mlp"`` or ``"conv"``.
+    bottleneck : a registered bottleneck name (``aekit.bottlenecks.BOTTLENECKS.names()``).
+    net_options, bottleneck_options : keyword options of the network family / bottleneck.
+    image_shape : treat flat ``(n, d)`` data as images of this ``(H, W)`` or ``(C, H, W)``.
+    loss : ``"auto"`` (``"bce"`` for images scaled to [0, 1], else ``"mse"``), ``"mse"``, ``"bce"``, ``"l1"``.
+    scaling : ``"auto"`` (``"global"`` for images, ``"standard"`` for vectors) or a ``ScalerConfig`` kind.
+    epochs, batch_size, lr, weight_decay, val_fraction, patience, augment : training options
+        (see ``aekit.config.TrainConfig``).
+    random_state : seed for weights, shuffling and augmentation.
+    device : ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    verbose : show a progress bar while fitting.
+    checkpoint_dir : folder for resumable training state (``fit(X, resume=True)`` continues).
+    """
+
+    def __init__(self, latent_dim: int = 8, *, net: str = "auto", bottleneck: str = "continuous",
+                 net_options: dict | None = None, bottleneck_options: dict | None = None,
+                 image_shape: tuple[int, ...] | None = None, loss: str = "auto", scaling: str = "auto",
+                 epochs: int = 50, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 1e-4,
+                 val_fraction: float = 0.1, patience: int | None = 10, augment: str | None = None,
+                 random_state: int = 0, device: str = "auto", verbose: bool = True,
+                 checkpoint_dir: str | None = None):
+        self.latent_dim = latent_dim
+        self.net = net
+        self.bottleneck = bottleneck
+        self.net_options = net_options
+        self.bottleneck_options = bottleneck_options
+        self.image_shape = image_shape
+        self.loss = loss
+        self.scaling = scaling
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.val_fraction = val_fraction
+        self.patience = patience
+        self.augment = augment
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+
+    # ------------------------------------------------------------------ configs
+    def _configs(self, sample_shape: tuple[int, ...]) -> tuple[ModelConfig, TrainConfig, ScalerConfig]:
+        shape = _net_shape(sample_shape, self.image_shape)
+        is_image = len(shape) == 3
+        net = self.net if self.net != "auto" else ("conv" if is_image else "mlp")
+        scaling = self.scaling if self.scaling != "auto" else ("global" if is_image else "standard")
+        loss = self.loss if self.loss != "auto" else ("bce" if scaling in ("global", "minmax") and is_image else "mse")
+        if loss == "bce" and scaling not in ("global", "minmax"):
+            raise ConfigError(f"loss='bce' needs inputs in [0, 1]: use scaling='global' or 'minmax', not {scaling!r}.")
+        mcfg = ModelConfig(input_shape=shape, net=net, net_options=dict(self.net_options or {}),
+                           bottleneck=self.bottleneck, bottleneck_options=dict(self.bottleneck_options or {}),
+                           latent_dim=self.latent_dim, loss=loss)
+        tcfg = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                           weight_decay=self.weight_decay, val_fraction=self.val_fraction, patience=self.patience,
+                           augment=self.augment, seed=self.random_state, device=self.device,
+                           progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir)
+        return mcfg, tcfg, ScalerConfig(kind=scaling)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None, *, resume: bool = False) -> "AutoEncoder":
+        """Learn to reconstruct ``X`` (labels ``y`` are ignored)."""
+        X = check_input(X, estimator=type(self).__name__)
+        mcfg, tcfg, scfg = self._configs(X.shape[1:])
+        self.n_features_in_ = int(math.prod(X.shape[1:]))
+        self.input_shape_ = tuple(X.shape[1:])
+        self.scaler_ = Scaler(scfg).fit(X)
+        xs = torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *mcfg.input_shape)
+        torch.manual_seed(self.random_state)
+        model = AEModel(mcfg)
+        trainer = Trainer(tcfg)
+        self.history_ = trainer.fit(model, xs, resume=resume)
+        self.model_ = model.cpu().eval() if trainer.device.type != "cpu" else model.eval()
+        self.model_config_, self.train_config_ = mcfg, tcfg
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator, or load a saved one with AutoEncoder.load(path)."
+            )
+
+    def _prepare(self, X) -> torch.Tensor:
+        self._check_fitted()
+        X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
+        return torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *self.model_config_.input_shape)
+
+    @torch.no_grad()
+    def _batched(self, fn, x: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        self.model_.eval()
+        outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        return torch.cat(outs).cpu().numpy().astype(np.float32)
+
+    # ------------------------------------------------------------------ using it
+    def transform(self, X) -> np.ndarray:
+        """Codes of ``X``: ``(n, code_dim)``."""
+        x = self._prepare(X)
+        return self._batched(lambda b: self.model_.encode(b).code.flatten(1), x)
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Decode codes ``Z`` (as from ``transform``) back to data in the original units and shape."""
+        self._check_fitted()
+        Z = check_input(Z, name="Z", expected_shape=(self.model_.bottleneck.code_dim,),
+                        estimator=type(self).__name__)
+        z = torch.from_numpy(Z)
+        out = self._batched(lambda b: self.model_.decode(self.model_.bottleneck.decode_code(b)), z)
+        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+
+    def reconstruct(self, X) -> np.ndarray:
+        """Encode and decode ``X``; same shape and units as ``X``."""
+        x = self._prepare(X)
+        out = self._batched(lambda b: self.model_.decode(self.model_.encode(b).z), x)
+        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative mean squared reconstruction error per sample, in the scaled space (higher = more typical)."""
+        x = self._prepare(X)
+        err = self._batched(lambda b: ((self.model_.decode(self.model_.encode(b).z) - b) ** 2).flatten(1).mean(1), x)
+        return -err
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.model_.bottleneck.code_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Write a folder with ``config.json`` and ``model.safetensors`` (atomically)."""
+        self._check_fitted()
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
+                "model_config": to_dict(self.model_config_), "train_config": to_dict(self.train_config_),
+                "scaler_config": to_dict(self.scaler_.config), "input_shape": list(self.input_shape_),
+                "history": self.history_.to_dict(), **self._extra_meta()}
+        weights = {**self.model_.state_dict(), **self.scaler_.state_dict(), **self._extra_tensors()}
+        write_checkpoint(path, MODEL_KIND, meta, {"model.safetensors": weights})
+
+    def _extra_meta(self) -> dict[str, Any]:
+        return {}
+
+    def _extra_tensors(self) -> dict[str, torch.Tensor]:
+        return {}
+
+    def _load_extra(self, meta: dict, tensors: dict[str, torch.Tensor]) -> None:
+        pass
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "AutoEncoder":
+        """Load a model saved by ``save`` (verifies format, version and checksums; never unpickles)."""
+        from .train import History
+
+        meta, files = read_checkpoint(path, MODEL_KIND)
+        if meta.get("estimator") != cls.__name__:
+            raise CheckpointError(
+                f"{str(path)!r} holds a {meta.get('estimator')!r} model, not a {cls.__name__}. "
+                f"Load it with aekit.{meta.get('estimator')}.load instead."
+            )
+        try:
+            est = cls(**meta["params"])
+            est.model_config_ = from_dict(ModelConfig, meta["model_config"])
+            est.train_config_ = from_dict(TrainConfig, meta["train_config"])
+            scfg = from_dict(ScalerConfig, meta["scaler_config"])
+            est.input_shape_ = tuple(meta["input_shape"])
+            est.history_ = History.from_dict(meta["history"])
+        except (KeyError, TypeError) as exc:
+            raise CheckpointError(f"Corrupt checkpoint {str(path)!r}: config.json lacks {exc}.") from None
+        tensors = files["model.safetensors"]
+        est.n_features_in_ = int(math.prod(est.input_shape_))
+        try:
+            est.scaler_ = Scaler(scfg).load_state_dict(tensors)
+            model = AEModel(est.model_config_)
+            model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("scaler.", "extra."))})
+        except (KeyError, RuntimeError) as exc:
+            raise CheckpointError(f"Checkpoint {str(path)!r} does not match its config ({exc}).") from None
+        est.model_ = model.eval()
+        est._load_extra(meta, tensors)
+        return est
+
+
+__all__ = ["AutoEncoder", "DataError"]

@@ -1,0 +1,108 @@
+"""Convolutional encoder/decoder for images of any size ``(C, H, W)``.
+
+Each encoder stage halves the resolution with a stride-2 convolution; the
+decoder mirrors it with transposed convolutions told the exact output size of
+the matching encoder stage, so odd sizes (25x25, 7x7, ...) round-trip exactly.
+No batch norm: results must not depend on the batch split (data parallel
+training, scoring one sample at a time).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from .base import NETS, activation
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    if kind == "group":
+        return nn.GroupNorm(min(8, channels), channels)
+    return nn.Identity()
+
+
+def _conv_out(size: int, kernel: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+class ConvEncoder(nn.Module):
+    def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm):
+        super().__init__()
+        c, h, w = input_shape
+        pad = kernel // 2
+        layers: list[nn.Module] = []
+        self.shapes = [(c, h, w)]  # resolution after each stage, input first
+        for ch in channels:
+            layers += [nn.Conv2d(c, ch, kernel, stride=2, padding=pad), _norm(norm, ch), activation(act)]
+            c, h, w = ch, _conv_out(h, kernel, 2, pad), _conv_out(w, kernel, 2, pad)
+            self.shapes.append((c, h, w))
+        self.conv = nn.Sequential(*layers)
+        sizes = [c * h * w, *fc_hidden, out_features]
+        fc: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            fc.append(nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                fc.append(activation(act))
+        self.fc = nn.Sequential(*fc)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B, out)
+        return self.fc(self.conv(x).flatten(1))
+
+
+class ConvDecoder(nn.Module):
+    def __init__(self, shapes, in_features, channels, kernel, fc_hidden, act, norm):
+        super().__init__()
+        self.shapes = shapes
+        c, h, w = shapes[-1]
+        sizes = [in_features, *reversed(fc_hidden), c * h * w]
+        fc: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            fc += [nn.Linear(a, b), activation(act)]
+        self.fc = nn.Sequential(*fc)
+        pad = kernel // 2
+        self.ups = nn.ModuleList()
+        self.post = nn.ModuleList()
+        # Upsample stage by stage to each encoder resolution; keep channels[0] at full resolution.
+        for i in range(len(channels) - 1, -1, -1):
+            c_out = channels[i - 1] if i > 0 else channels[0]
+            self.ups.append(nn.ConvTranspose2d(shapes[i + 1][0], c_out, kernel, stride=2, padding=pad))
+            self.post.append(nn.Sequential(_norm(norm, c_out), activation(act)))
+        self.head = nn.Conv2d(channels[0], shapes[0][0], 3, padding=1)  # logits at full resolution
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, C, H, W)
+        x = self.fc(z).reshape(z.shape[0], *self.shapes[-1])
+        for k, (up, post) in enumerate(zip(self.ups, self.post)):
+            target = self.shapes[len(self.shapes) - 2 - k][1:]  # (H_i, W_i) of the mirrored stage
+            x = post(up(x, output_size=target))
+        return self.head(x)
+
+
+@NETS.register("conv")
+def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_size=3,
+         fc_hidden=(), activation="gelu", norm="none"):
+    """Strided-conv encoder ``(C,H,W) -> in_features`` and its transposed-conv mirror.
+
+    Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (odd),
+    ``fc_hidden`` (widths of dense layers between the feature map and the code),
+    ``activation``, ``norm`` (``"none"`` or ``"group"``).
+    """
+    if len(input_shape) != 3:
+        raise ConfigError(
+            f"The conv network needs images of shape (C, H, W); got input_shape={tuple(input_shape)}. "
+            "Pass image_shape=(C, H, W) for flat image data, or use net='mlp'."
+        )
+    channels = [int(c) for c in channels]
+    if not channels or min(channels) < 1:
+        raise ConfigError(f"conv channels={channels} must be a non-empty list of positive ints.")
+    if kernel_size % 2 != 1:
+        raise ConfigError(f"conv kernel_size={kernel_size} must be odd (3, 5, ...).")
+    if norm not in ("none", "group"):
+        raise ConfigError(f"conv norm={norm!r} must be 'none' or 'group'.")
+    fc_hidden = [int(f) for f in fc_hidden]
+    enc = ConvEncoder(tuple(input_shape), in_features, channels, kernel_size, fc_hidden, activation, norm)
+    dec = ConvDecoder(enc.shapes, out_features, channels, kernel_size, fc_hidden, activation, norm)
+    assert math.prod(enc.shapes[0]) == math.prod(input_shape)
+    return enc, dec
