@@ -59,7 +59,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     image_shape : treat flat ``(n, d)`` data as images of this ``(H, W)`` or ``(C, H, W)``.
     loss : ``"auto"`` (``"bce"`` for images scaled to [0, 1], else ``"mse"``), ``"mse"``, ``"bce"``, ``"l1"``.
     scaling : ``"auto"`` (``"global"`` for images, ``"standard"`` for vectors) or a ``ScalerConfig`` kind.
-    epochs, batch_size, lr, weight_decay, val_fraction, patience, augment : training options
+    batch_size : ``"auto"`` (128, or about a tenth of the data when that is smaller) or an int.
+    epochs, lr, weight_decay, val_fraction, patience, augment : training options
         (see ``aekit.config.TrainConfig``).
     random_state : seed for weights, shuffling and augmentation.
     device : ``"auto"``, ``"cpu"`` or ``"cuda"``.
@@ -70,7 +71,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def __init__(self, latent_dim: int = 8, *, net: str = "auto", bottleneck: str = "continuous",
                  net_options: dict | None = None, bottleneck_options: dict | None = None,
                  image_shape: tuple[int, ...] | None = None, loss: str = "auto", scaling: str = "auto",
-                 epochs: int = 50, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 1e-4,
+                 epochs: int = 50, batch_size: int | str = "auto", lr: float = 1e-3, weight_decay: float = 1e-4,
                  val_fraction: float = 0.1, patience: int | None = 10, augment: str | None = None,
                  random_state: int = 0, device: str = "auto", verbose: bool = True,
                  checkpoint_dir: str | None = None):
@@ -95,7 +96,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------ configs
-    def _configs(self, sample_shape: tuple[int, ...]) -> tuple[ModelConfig, TrainConfig, ScalerConfig]:
+    def _configs(self, sample_shape: tuple[int, ...], n_samples: int
+                 ) -> tuple[ModelConfig, TrainConfig, ScalerConfig]:
         shape = _net_shape(sample_shape, self.image_shape)
         is_image = len(shape) == 3
         net = self.net if self.net != "auto" else ("conv" if is_image else "mlp")
@@ -106,7 +108,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         mcfg = ModelConfig(input_shape=shape, net=net, net_options=dict(self.net_options or {}),
                            bottleneck=self.bottleneck, bottleneck_options=dict(self.bottleneck_options or {}),
                            latent_dim=self.latent_dim, loss=loss)
-        tcfg = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+        batch_size = self.batch_size
+        if batch_size == "auto":  # about 10+ steps per epoch on small data, 128 once data is plentiful
+            batch_size = int(min(128, max(8, n_samples // 10)))
+        tcfg = TrainConfig(epochs=self.epochs, batch_size=batch_size, lr=self.lr,
                            weight_decay=self.weight_decay, val_fraction=self.val_fraction, patience=self.patience,
                            augment=self.augment, seed=self.random_state, device=self.device,
                            progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir)
@@ -116,7 +121,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def fit(self, X, y=None, *, resume: bool = False) -> "AutoEncoder":
         """Learn to reconstruct ``X`` (labels ``y`` are ignored)."""
         X = check_input(X, estimator=type(self).__name__)
-        mcfg, tcfg, scfg = self._configs(X.shape[1:])
+        mcfg, tcfg, scfg = self._configs(X.shape[1:], len(X))
         self.n_features_in_ = int(math.prod(X.shape[1:]))
         self.input_shape_ = tuple(X.shape[1:])
         self.scaler_ = Scaler(scfg).fit(X)

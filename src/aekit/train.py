@@ -184,6 +184,8 @@ class Trainer:
         n, bs = len(x), cfg.batch_size
         steps_per_epoch = math.ceil(n / bs)
         total_steps = cfg.epochs * steps_per_epoch
+        # short runs (small tabular data) must not spend most of their steps warming up
+        warmup = min(cfg.warmup_steps, max(1, total_steps // 20))
         history, best_state = History(), None
         extra_meta = {"model_config": to_dict(model.config) if hasattr(model, "config") else None,
                       "n_train": n, "data_fingerprint": data_fingerprint(x), **(checkpoint_meta or {})}
@@ -211,7 +213,7 @@ class Trainer:
                     xb = xb[rank::world].to(self.device, non_blocking=True)
                     step = epoch * steps_per_epoch + b
                     for group in opt.param_groups:
-                        group["lr"] = cfg.lr * _lr_factor(step, total_steps, cfg.warmup_steps, cfg.schedule)
+                        group["lr"] = cfg.lr * _lr_factor(step, total_steps, warmup, cfg.schedule)
                     out = net(xb)
                     share = len(xb) / len(idx) * world  # makes the DDP-averaged gradient the full-batch one
                     opt.zero_grad(set_to_none=True)

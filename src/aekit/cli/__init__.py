@@ -1,0 +1,40 @@
+"""The ``aekit`` command line: one module per subcommand, each a thin layer over the API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..errors import AekitError
+from . import encode, info, reconstruct, tour, train
+
+SUBCOMMANDS = [tour, train, encode, reconstruct, info]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aekit", description="Train, inspect and apply auto-encoders.",
+        epilog="Run 'aekit COMMAND --help' for the options and examples of each command.")
+    parser.add_argument("--version", action="version", version=f"aekit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in SUBCOMMANDS:
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (AekitError, FileNotFoundError, ValueError) as exc:
+        # user errors: one clear line, no traceback
+        print(f"aekit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"aekit {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,30 @@
+"""Shared fixtures: small real datasets, loaded once per session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import aekit
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+    np.random.seed(0)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    return aekit.load_dataset("mnist")
+
+
+@pytest.fixture(scope="session")
+def wine():
+    return aekit.load_dataset("wine")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    return aekit.load_dataset("digits")
