@@ -1,0 +1,76 @@
+"""Shared plumbing of the benchmark scripts: arguments, acceptance entries and result files.
+
+Every benchmark writes ``benchmarks/results/<name>.json`` with its full tables,
+the environment, and an ``acceptance`` list of ``{"id", "value", "op",
+"threshold", "pass"}`` entries, plus a Markdown table beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true",
+                   help="a few-minute smoke version (fewer epochs/seeds); results go to results/quick/")
+    p.add_argument("--out-dir", type=Path, default=None, help="where to write results (default benchmarks/results)")
+    args = p.parse_args()
+    if args.out_dir is None:
+        args.out_dir = RESULTS / "quick" if args.quick else RESULTS
+    return args
+
+
+def check(id: str, value: float, op: str, threshold: float) -> dict:
+    assert op in ("<=", ">="), op
+    ok = value <= threshold if op == "<=" else value >= threshold
+    return {"id": id, "value": float(value), "op": op, "threshold": float(threshold), "pass": bool(ok)}
+
+
+def environment() -> dict:
+    import torch
+
+    return {"python": sys.version.split()[0], "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "cpu_count": os.cpu_count(), "machine": platform.machine(), "platform": platform.platform(),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_results(out_dir: Path, name: str, payload: dict, acceptance: list[dict], markdown: str) -> Path:
+    doc = {"benchmark": name, "environment": environment(), **payload, "acceptance": acceptance,
+           "all_pass": all(a["pass"] for a in acceptance)}
+    path = out_dir / f"{name}.json"
+    _atomic_write(path, json.dumps(doc, indent=2))
+    rows = "\n".join(f"| `{a['id']}` | {a['value']:.4g} | {a['op']} {a['threshold']:g} | "
+                     f"{'pass' if a['pass'] else 'FAIL'} |" for a in acceptance)
+    _atomic_write(out_dir / f"{name}.md", markdown.rstrip() + "\n\n## Acceptance\n\n| id | value | bar | |\n"
+                  f"|---|---|---|---|\n{rows}\n")
+    print(f"wrote {path}")
+    for a in acceptance:
+        print(f"  {a['id']:<20} {a['value']:.4g} {a['op']} {a['threshold']:g}  {'pass' if a['pass'] else 'FAIL'}")
+    return path
+
+
+def md_table(headers: list[str], rows: list[list]) -> str:
+    def fmt(v):
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
