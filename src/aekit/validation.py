@@ -13,6 +13,11 @@ import numpy as np
 from .errors import DataError
 
 
+class NonNumericDataError(DataError, TypeError):
+    """Values that are not numbers (strings, dicts, ...): a ``DataError`` that is also a ``TypeError``,
+    as NumPy and scikit-learn raise ``TypeError`` when values cannot be converted to float."""
+
+
 def _to_numpy(X, name: str) -> np.ndarray:
     if X is None:
         raise DataError(f"{name} is None; pass an array of shape (n_samples, n_features) or image batches.")
@@ -34,10 +39,10 @@ def _to_numpy(X, name: str) -> np.ndarray:
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise DataError(
-                f"{name} has dtype {arr.dtype} whose values are not all numbers ({exc}); "
-                "argument must be a string or a number convertible to float. Encode text/categorical "
-                "columns as numbers first."
+            raise NonNumericDataError(
+                f"{name} has dtype {arr.dtype} and holds values that are not numbers ({exc}). aekit needs "
+                "numeric data: encode text/categorical columns as numbers first "
+                "(e.g. sklearn.preprocessing.OrdinalEncoder)."
             ) from None
     return arr
 
@@ -71,7 +76,8 @@ def check_input(X, *, name: str = "X", expected_shape: tuple[int, ...] | None = 
         )
     if math.prod(arr.shape[1:]) == 0:
         raise DataError(
-            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required by {estimator}."
+            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required by {estimator}. "
+            f"Pass {name} with at least one feature (column) per sample."
         )
     if arr.ndim == 4 and arr.shape[-1] in (1, 3, 4) and arr.shape[1] not in (1, 3, 4):
         raise DataError(
