@@ -25,6 +25,11 @@ from .errors import CheckpointError
 
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
+_KIND_HINTS = {  # where each kind of checkpoint comes from, for error messages
+    "aekit-model": "a model folder written by model.save() or aekit train -o "
+                   "(training state in checkpoint_dir/last is resumed with fit(..., resume=True))",
+    "aekit-train-state": "a training checkpoint_dir/last folder",
+}
 
 
 def _sha256(path: Path) -> str:
@@ -33,6 +38,13 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _json_default(obj: Any) -> Any:
+    """NumPy scalars/arrays in configs (e.g. hyper-parameters from a grid search) as plain JSON."""
+    if hasattr(obj, "tolist") and type(obj).__module__ == "numpy":
+        return obj.tolist()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -63,7 +75,7 @@ def write_checkpoint(path: str | os.PathLike, kind: str, meta: dict[str, Any],
             hashes[fname] = _sha256(tmp / fname)
         doc = {"format": kind, "format_version": FORMAT_VERSION, "files": hashes, **meta}
         with open(tmp / CONFIG_NAME, "w") as f:
-            json.dump(doc, f, indent=2, sort_keys=False)
+            json.dump(doc, f, indent=2, sort_keys=False, default=_json_default)
             f.flush()
             os.fsync(f.fileno())
         _fsync_dir(tmp)
@@ -117,7 +129,8 @@ def read_meta(path: str | os.PathLike, kind: str | None = None) -> tuple[Path, d
                               "entries aekit writes. Re-save or re-train the model.")
     if kind is not None and meta["format"] != kind:
         raise CheckpointError(
-            f"{str(path)!r} holds a {meta['format']!r} checkpoint, not the {kind!r} expected here."
+            f"{str(path)!r} holds a {meta['format']!r} checkpoint, not the {kind!r} expected here. "
+            f"Pass {_KIND_HINTS.get(kind, f'a folder holding a {kind!r} checkpoint')}."
         )
     version = meta.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import numbers
 import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +18,20 @@ from typing import Any, TypeVar
 from .errors import ConfigError
 
 C = TypeVar("C")
+
+
+def _number(obj: Any, name: str, integer: bool, optional: bool = False) -> None:
+    """Check that field ``name`` of ``obj`` is a number (``None`` if ``optional``) and store it as a
+    plain Python int/float, so numpy scalars (e.g. from a grid search) serialise to JSON."""
+    value = getattr(obj, name)
+    if value is None and optional:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a number"
+        raise ConfigError(f"{name}={value!r} must be {what}{' or None' if optional else ''}, "
+                          f"not {type(value).__name__}.")
+    setattr(obj, name, int(value) if integer else float(value))
 
 
 @dataclass
@@ -43,9 +58,9 @@ class ModelConfig:
                 f"input_shape={self.input_shape} must be (D,) for vectors or (C, H, W) for images, "
                 "with every size >= 1."
             )
-        if int(self.latent_dim) < 1:
+        _number(self, "latent_dim", integer=True)
+        if self.latent_dim < 1:
             raise ConfigError(f"latent_dim={self.latent_dim} must be a positive integer.")
-        self.latent_dim = int(self.latent_dim)
         if self.loss not in ("mse", "bce", "l1"):
             raise ConfigError(f"loss={self.loss!r} is not one of 'mse', 'bce', 'l1'.")
 
@@ -73,6 +88,12 @@ class TrainConfig:
     checkpoint_every: int = 1
 
     def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "warmup_steps", "seed", "checkpoint_every"):
+            _number(self, name, integer=True)
+        _number(self, "patience", integer=True, optional=True)
+        for name in ("lr", "weight_decay", "val_fraction", "min_delta"):
+            _number(self, name, integer=False)
+        _number(self, "grad_clip", integer=False, optional=True)
         checks = [
             (self.epochs >= 1, f"epochs={self.epochs} must be >= 1"),
             (self.batch_size >= 1, f"batch_size={self.batch_size} must be >= 1"),
