@@ -126,10 +126,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.input_shape_ = tuple(X.shape[1:])
         self.scaler_ = Scaler(scfg).fit(X)
         xs = torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *mcfg.input_shape)
-        torch.manual_seed(self.random_state)
-        model = AEModel(mcfg)
-        trainer = Trainer(tcfg)
-        self.history_ = trainer.fit(model, xs, resume=resume)
+        # seed weight init without resetting the caller's global torch RNG (as sklearn leaves np.random alone)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state)
+            model = AEModel(mcfg)
+            trainer = Trainer(tcfg)
+            self.history_ = trainer.fit(model, xs, resume=resume)
         self.model_ = model.cpu().eval() if trainer.device.type != "cpu" else model.eval()
         self.model_config_, self.train_config_ = mcfg, tcfg
         return self
@@ -222,14 +224,21 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"Load it with aekit.{meta.get('estimator')}.load instead."
             )
         try:
-            est = cls(**meta["params"])
+            params = dict(meta["params"])
+            if params.get("image_shape") is not None:  # JSON stored the tuple as a list
+                params["image_shape"] = tuple(params["image_shape"])
+            est = cls(**params)
             est.model_config_ = from_dict(ModelConfig, meta["model_config"])
             est.train_config_ = from_dict(TrainConfig, meta["train_config"])
             scfg = from_dict(ScalerConfig, meta["scaler_config"])
             est.input_shape_ = tuple(meta["input_shape"])
             est.history_ = History.from_dict(meta["history"])
-        except (KeyError, TypeError) as exc:
-            raise CheckpointError(f"Corrupt checkpoint {str(path)!r}: config.json lacks {exc}.") from None
+        except KeyError as exc:
+            raise CheckpointError(f"Corrupt checkpoint {str(path)!r}: config.json lacks {exc}. "
+                                  "Re-save or re-train the model.") from None
+        except (TypeError, ConfigError) as exc:  # unexpected or ill-typed entries (e.g. another aekit version)
+            raise CheckpointError(f"Corrupt or incompatible checkpoint {str(path)!r}: config.json has an "
+                                  f"invalid entry ({exc}). Re-save it with this aekit version.") from None
         tensors = files["model.safetensors"]
         est.n_features_in_ = int(math.prod(est.input_shape_))
         try:

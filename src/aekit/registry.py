@@ -51,9 +51,13 @@ class Registry(Generic[T]):
         if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
             unknown = sorted(set(kwargs) - set(params))
             if unknown:
+                accepted = sorted(k for k in params if k != "self")
+                hints = "".join(
+                    f" Did you mean {close[0]!r} for {key!r}?"
+                    for key in unknown if (close := difflib.get_close_matches(key, accepted, n=1))
+                )
                 raise ConfigError(
-                    f"Unknown option(s) {unknown} for {self.kind} {name!r}; "
-                    f"accepted: {sorted(k for k in params if k != 'self')}."
+                    f"Unknown option(s) {unknown} for {self.kind} {name!r}; accepted: {accepted}.{hints}"
                 )
         return factory(**kwargs)
 
