@@ -40,33 +40,39 @@ def _load_npy(path: Path) -> np.ndarray:
 
 def _load_table(path: Path) -> np.ndarray:
     text = path.read_text(errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    numbered = [(i + 1, ln) for i, ln in enumerate(text.splitlines())  # (line number, text) of data lines
+                if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [ln for _, ln in numbered]
     if not lines:
         raise DataError(f"{str(path)!r} is empty: it has no data rows. Pass a file with one sample per row.")
     delim = "\t" if (path.suffix == ".tsv" or "\t" in lines[0]) else ("," if "," in lines[0] else None)
 
-    def numeric(line: str) -> bool:
+    def is_number(cell: str) -> bool:
         try:
-            [float(v) for v in (line.split(delim) if delim else line.split())]
+            float(cell)
             return True
         except ValueError:
             return False
 
-    skip = 0 if numeric(lines[0]) else 1  # a header row of column names
-    rows = lines[skip:]
-    if not rows:
+    # The first row is a header only when none of its cells is a number: a data row with one bad
+    # cell (or an empty, missing one) must raise or become NaN, not be silently dropped as a header.
+    first = [c.strip() for c in (lines[0].split(delim) if delim else lines[0].split())]
+    skip = 1 if any(first) and not any(is_number(c) for c in first if c) else 0
+    if len(lines) <= skip:
         raise DataError(f"{str(path)!r} has a header but no data rows.")
-    try:
-        data = np.array([[float(v) if v.strip() != "" else np.nan
-                          for v in (ln.split(delim) if delim else ln.split())] for ln in rows])
-    except ValueError as exc:
-        raise DataError(f"{str(path)!r} has a non-numeric value ({exc}). Every column after the header must "
-                        "be a number; encode categories as numbers first.") from None
-    except Exception as exc:  # ragged rows
-        raise DataError(f"{str(path)!r} has rows of different lengths ({exc}).") from None
-    if data.ndim != 2:
-        raise DataError(f"{str(path)!r} has rows of different lengths; every row needs the same column count.")
-    return data
+    parsed = []
+    for lineno, ln in numbered[skip:]:
+        cells = ln.split(delim) if delim else ln.split()
+        try:
+            parsed.append([float(v) if v.strip() != "" else np.nan for v in cells])
+        except ValueError as exc:
+            raise DataError(f"{str(path)!r} line {lineno} has a non-numeric value ({exc}). Every cell after the "
+                            "header must be a number (a header row holds only column names); encode "
+                            "categories as numbers first.") from None
+        if len(parsed[-1]) != len(parsed[0]):
+            raise DataError(f"{str(path)!r} line {lineno} has {len(parsed[-1])} columns but the first data row "
+                            f"has {len(parsed[0])}; every row needs the same column count.")
+    return np.array(parsed)
 
 
 def _load_image(path: Path, mode: str, size: tuple[int, int] | None) -> np.ndarray:
