@@ -7,10 +7,16 @@ variables everything runs as a single process.
 
 from __future__ import annotations
 
+import atexit
 import os
 
 import torch
 import torch.distributed as dist
+
+
+def _launched() -> bool:
+    """Whether this process was started by torchrun with more than one process."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def world_size() -> int:
@@ -18,19 +24,36 @@ def world_size() -> int:
 
 
 def rank() -> int:
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    """This process's rank: from the process group, else torchrun's ``RANK`` (so that code
+    running before or after training, e.g. saving the model, still knows who is rank 0)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    return int(os.environ.get("RANK", "0")) if _launched() else 0
 
 
 def is_main() -> bool:
     return rank() == 0
 
 
-def setup(device: torch.device) -> None:
-    """Join the process group if launched by torchrun and not joined yet."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available() or dist.is_initialized():
-        return
-    backend = "nccl" if device.type == "cuda" else "gloo"
-    dist.init_process_group(backend=backend)
+def setup(device: torch.device) -> bool:
+    """Join the process group if launched by torchrun and not joined yet; returns whether it joined.
+
+    The group is destroyed at interpreter exit (so NCCL/gloo shut down cleanly and
+    code after training, such as saving on rank 0, can still use ``is_main``).
+    """
+    if not _launched() or not dist.is_available() or dist.is_initialized():
+        return False
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # nccl needs each process on its own GPU before joining
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    atexit.register(teardown)
+    return True
+
+
+def teardown() -> None:
+    """Leave the process group (no-op when not in one)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def barrier() -> None:
@@ -38,8 +61,29 @@ def barrier() -> None:
         dist.barrier()
 
 
+def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
+    """Sum a few floats over all processes (identity in a single process)."""
+    if world_size() <= 1:
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t.tolist()
+
+
+def broadcast_float(value: float, device: torch.device, src: int = 0) -> float:
+    """Rank ``src``'s value on every process, so decisions taken from it agree everywhere."""
+    if world_size() <= 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.broadcast(t, src=src)
+    return float(t.item())
+
+
 def resolve_device(name: str = "auto") -> torch.device:
-    """``"auto"`` picks this process's GPU (``LOCAL_RANK``) if there is one, else the CPU."""
+    """``"auto"`` picks this process's GPU (``LOCAL_RANK``) if there is one, else the CPU.
+
+    Under torchrun a bare ``"cuda"`` also means this process's GPU, not GPU 0 for everyone.
+    """
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
@@ -54,4 +98,6 @@ def resolve_device(name: str = "auto") -> torch.device:
         from .errors import ConfigError
 
         raise ConfigError(f"device={name!r} was asked for but no CUDA GPU is available; use 'cpu' or 'auto'.")
+    if device.type == "cuda" and device.index is None and _launched():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
     return device

@@ -12,7 +12,9 @@ rounding.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import os
 import resource
 import time
 from dataclasses import dataclass, field
@@ -71,10 +73,57 @@ def data_fingerprint(x: torch.Tensor) -> str:
 
 
 def _lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
-    warm = min(1.0, (step + 1) / max(1, warmup))
+    """Learning-rate multiplier of 0-based ``step`` out of ``total``.
+
+    Linear warm-up to 1 at step ``warmup - 1``; then 1 (``"constant"``) or a cosine
+    decay from 1 towards 0 at step ``total`` (``"cosine"``).
+    """
+    warmup = max(1, warmup)
+    if step < warmup:
+        return (step + 1) / warmup
     if schedule == "constant":
-        return warm
-    return warm * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / max(1, total)))
+        return 1.0
+    peak = warmup - 1
+    progress = min(1.0, (step - peak) / max(1, total - peak))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def _jsonable(value):
+    """``value`` as it reads back from config.json (tuples become lists), for comparisons on resume."""
+    return json.loads(json.dumps(value))
+
+
+def _has_state(checkpoint_dir) -> bool:
+    """Whether resumable state exists: ``last``, or the intact previous copy of an interrupted swap."""
+    last = Path(checkpoint_dir) / "last"
+    return last.exists() or any(last.parent.glob(f".{last.name}.old-*"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Delete temporary/previous copies of checkpoint ``path`` left by a process killed mid-write.
+
+    Called right after ``path`` was written completely, so they are no longer needed;
+    copies of another live process (``.NAME.tmp-PID-...``) are left alone.
+    """
+    import shutil
+
+    for p in [*path.parent.glob(f".{path.name}.tmp-*"), *path.parent.glob(f".{path.name}.old-*")]:
+        try:
+            pid = int(p.name.rsplit(".", 1)[-1].split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or not _pid_alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
@@ -134,19 +183,23 @@ class Trainer:
         if self.config.checkpoint_dir is None or not dist_utils.is_main():
             return
         opt_tensors, opt_meta = _optimizer_tensors(opt)
+        rng = {"generator": gen.get_state(), "torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
         files = {"model.safetensors": model.state_dict(), "optimizer.safetensors": opt_tensors,
-                 "rng.safetensors": {"generator": gen.get_state(), "torch": torch.get_rng_state()}}
+                 "rng.safetensors": rng}
         if best_state is not None:
             files["best.safetensors"] = best_state
         meta = {"history": history.to_dict(), "optimizer": opt_meta,
                 "train_config": to_dict(self.config), **extra_meta}
-        write_checkpoint(Path(self.config.checkpoint_dir) / "last", TRAIN_STATE_KIND, meta, files)
+        path = write_checkpoint(Path(self.config.checkpoint_dir) / "last", TRAIN_STATE_KIND, meta, files)
+        _remove_stale(path)
 
     def _load_state(self, model, opt, gen, extra_meta):
         path = Path(self.config.checkpoint_dir) / "last"
         meta, files = read_checkpoint(path, TRAIN_STATE_KIND)
         for key, value in extra_meta.items():
-            if meta.get(key) != value:
+            if _jsonable(meta.get(key)) != _jsonable(value):
                 raise CheckpointError(
                     f"Cannot resume from {str(path)!r}: its {key} ({meta.get(key)!r}) differs from this run's "
                     f"({value!r}). Use another checkpoint_dir, or delete it to start afresh."
@@ -155,6 +208,8 @@ class Trainer:
         opt.load_state_dict(_optimizer_state(files["optimizer.safetensors"], meta["optimizer"]))
         gen.set_state(files["rng.safetensors"]["generator"])
         torch.set_rng_state(files["rng.safetensors"]["torch"])
+        if self.device.type == "cuda" and "cuda" in files["rng.safetensors"]:
+            torch.cuda.set_rng_state(files["rng.safetensors"]["cuda"], self.device)
         best = files.get("best.safetensors")
         return History.from_dict(meta["history"]), best
 
@@ -180,6 +235,8 @@ class Trainer:
                 model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         augment = build_augment(cfg.augment)
+        if augment is not None:  # data of the wrong kind (flat vectors for "shift") fails here, before any step
+            augment(x[:1], torch.Generator().manual_seed(0))
         gen = torch.Generator().manual_seed(cfg.seed)
         n, bs = len(x), cfg.batch_size
         steps_per_epoch = math.ceil(n / bs)
@@ -189,7 +246,8 @@ class Trainer:
         history, best_state = History(), None
         extra_meta = {"model_config": to_dict(model.config) if hasattr(model, "config") else None,
                       "n_train": n, "data_fingerprint": data_fingerprint(x), **(checkpoint_meta or {})}
-        if resume and cfg.checkpoint_dir and (Path(cfg.checkpoint_dir) / "last").exists():
+        extra_meta = _jsonable(extra_meta)
+        if resume and cfg.checkpoint_dir and _has_state(cfg.checkpoint_dir):
             history, best_state = self._load_state(model, opt, gen, extra_meta)
         bad_epochs = 0 if history.best_epoch < 0 else history.epochs_run - 1 - history.best_epoch
 
@@ -205,39 +263,46 @@ class Trainer:
                 run_loss, run_n = 0.0, 0
                 for b in range(steps_per_epoch):
                     idx = perm[b * bs:(b + 1) * bs]
-                    if len(idx) < world:  # too small to give every process a sample: skip everywhere
-                        continue
                     xb = x[idx]
                     if augment is not None:  # whole global batch, same draws on every process
                         xb = augment(xb, gen)
-                    xb = xb[rank::world].to(self.device, non_blocking=True)
+                    shard = xb[rank::world]
+                    n_local = len(shard)
+                    # each process's loss weighted by its share of the batch, so the DDP-averaged
+                    # gradient is the full-batch one
+                    share = n_local / len(idx) * world
+                    if n_local == 0:  # fewer samples than processes: join the all-reduce with zero weight
+                        shard = xb[:1]
+                    shard = shard.contiguous().to(self.device, non_blocking=True)
                     step = epoch * steps_per_epoch + b
                     for group in opt.param_groups:
                         group["lr"] = cfg.lr * _lr_factor(step, total_steps, warmup, cfg.schedule)
-                    out = net(xb)
-                    share = len(xb) / len(idx) * world  # makes the DDP-averaged gradient the full-batch one
+                    out = net(shard)
                     opt.zero_grad(set_to_none=True)
                     (out["loss"] * share).backward()
+                    loss = out["loss"].item()
+                    if not math.isfinite(loss):  # before stepping, so the weights stay finite
+                        raise FloatingPointError(
+                            f"Training loss became {loss} at epoch {epoch + 1}, step {b + 1}. Lower lr "
+                            f"(now {cfg.lr}) or check the input scaling and that the data holds no NaN/inf."
+                        )
                     if cfg.grad_clip:
                         nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                     opt.step()
-                    loss = out["loss"].item()
-                    if not math.isfinite(loss):
-                        raise FloatingPointError(
-                            f"Training loss became {loss} at epoch {epoch + 1}, step {b}. Lower lr "
-                            f"(now {cfg.lr}) or check the input scaling."
-                        )
-                    run_loss += loss * len(xb)
-                    run_n += len(xb)
+                    run_loss += loss * n_local
+                    run_n += n_local
                     bar.update(1)
-                    bar.set_postfix(loss=f"{run_loss / run_n:.4g}",
+                    bar.set_postfix(loss=f"{run_loss / max(1, run_n):.4g}",
                                     val=f"{history.val_loss[-1]:.4g}" if history.val_loss else "-")
                 history.train_seconds += time.perf_counter() - t0
-                history.samples_seen += run_n * world
-                history.train_loss.append(run_loss / max(1, run_n))
+                run_loss, run_n = dist_utils.all_reduce_sum([run_loss, float(run_n)], self.device)
+                history.samples_seen += int(run_n)
+                history.train_loss.append(run_loss / max(1.0, run_n))
                 history.epochs_run = epoch + 1
-                # early stopping on validation loss (train loss when there is no validation split)
+                # early stopping on validation loss (train loss when there is no validation split);
+                # rank 0's score decides on every process so they stop together
                 score = self.evaluate(model, val) if val is not None else history.train_loss[-1]
+                score = dist_utils.broadcast_float(score, self.device)
                 if val is not None:
                     history.val_loss.append(score)
                 if score < history.best_val - cfg.min_delta:
@@ -250,7 +315,7 @@ class Trainer:
                         history.stopped_early = True
                 if (epoch + 1) % cfg.checkpoint_every == 0 or epoch + 1 == cfg.epochs or history.stopped_early:
                     self._save_state(model, opt, history, gen, best_state, extra_meta)
-                    dist_utils.barrier()
+                    dist_utils.barrier()  # no process runs ahead of the state on disk
                 logs = {"epoch": epoch + 1, "train_loss": history.train_loss[-1],
                         "val_loss": history.val_loss[-1] if history.val_loss else None}
                 for cb in self.callbacks:
