@@ -22,7 +22,11 @@ AUGMENTATIONS: Registry = Registry("augmentation")
 
 def _need_images(x: torch.Tensor, name: str) -> None:
     if x.dim() != 4:
-        raise ConfigError(f"augmentation {name!r} needs image batches (B, C, H, W); got shape {tuple(x.shape)}.")
+        raise ConfigError(
+            f"augmentation {name!r} needs image batches (B, C, H, W); got shape {tuple(x.shape)}. "
+            "It only applies to images: for flat image rows pass image_shape=(H, W) (--image-shape H W), "
+            "or drop the augmentation for tabular data."
+        )
 
 
 @AUGMENTATIONS.register("shift")
@@ -30,9 +34,10 @@ class Shift:
     """Random integer translation of up to ``pixels`` in each direction, zero fill."""
 
     def __init__(self, strength: float | None = 2):
-        self.pixels = int(2 if strength is None else strength)
-        if not 0 <= self.pixels <= 64:
-            raise ConfigError(f"shift strength {strength} must be a pixel count in [0, 64].")
+        value = 2.0 if strength is None else float(strength)
+        if not (math.isfinite(value) and value == int(value) and 0 <= value <= 64):
+            raise ConfigError(f"shift strength {strength} must be a whole pixel count in [0, 64], e.g. 'shift:2'.")
+        self.pixels = int(value)
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:  # (B, C, H, W)
         _need_images(x, "shift")
@@ -57,16 +62,18 @@ class Rotate:
 
     def __init__(self, strength: float | None = 10):
         self.degrees = float(10 if strength is None else strength)
-        if not 0 <= self.degrees <= 180:
-            raise ConfigError(f"rotate strength {strength} must be degrees in [0, 180].")
+        if not 0 <= self.degrees <= 180:  # also rejects NaN
+            raise ConfigError(f"rotate strength {strength} must be degrees in [0, 180], e.g. 'rotate:10'.")
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         _need_images(x, "rotate")
-        b = x.shape[0]
+        b, _, h, w = x.shape
         angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(self.degrees)
         cos, sin = torch.cos(angle), torch.sin(angle)
-        theta = torch.stack([torch.stack([cos, -sin, torch.zeros(b)], 1),
-                             torch.stack([sin, cos, torch.zeros(b)], 1)], 1).to(x)  # (B, 2, 3)
+        # affine_grid works in coordinates normalised to [-1, 1] per axis; the h/w factors make
+        # this a rotation in pixels (not a shear) when the image is not square
+        theta = torch.stack([torch.stack([cos, -sin * (h / w), torch.zeros(b)], 1),
+                             torch.stack([sin * (w / h), cos, torch.zeros(b)], 1)], 1).to(x)  # (B, 2, 3)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 
