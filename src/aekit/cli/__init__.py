@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from .. import __version__
 from ..errors import AekitError
-from . import encode, info, reconstruct, tour, train
-
-SUBCOMMANDS = [tour, train, encode, reconstruct, info]
+# Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
+SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aekit COMMAND --help' for the options and examples of each command.")
     parser.add_argument("--version", action="version", version=f"aekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in SUBCOMMANDS:
-        mod.add_parser(sub)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     return parser
 
 
