@@ -32,10 +32,16 @@ class ConvEncoder(nn.Module):
     def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm):
         super().__init__()
         c, h, w = input_shape
-        pad = kernel // 2
+        pad = (kernel - 1) // 2  # k=3 or k=4 with pad 1 both halve even sizes exactly
         layers: list[nn.Module] = []
         self.shapes = [(c, h, w)]  # resolution after each stage, input first
         for ch in channels:
+            if min(h, w) + 2 * pad < kernel:
+                raise ConfigError(
+                    f"Images of {input_shape[1]}x{input_shape[2]} are too small for {len(channels)} stride-2 "
+                    f"stages with kernel_size={kernel}: stage {len(self.shapes)} would see {h}x{w}. Use fewer "
+                    "channels entries, an odd kernel_size, or net='mlp'."
+                )
             layers += [nn.Conv2d(c, ch, kernel, stride=2, padding=pad), _norm(norm, ch), activation(act)]
             c, h, w = ch, _conv_out(h, kernel, 2, pad), _conv_out(w, kernel, 2, pad)
             self.shapes.append((c, h, w))
@@ -62,7 +68,7 @@ class ConvDecoder(nn.Module):
         for a, b in zip(sizes[:-1], sizes[1:]):
             fc += [nn.Linear(a, b), activation(act)]
         self.fc = nn.Sequential(*fc)
-        pad = kernel // 2
+        pad = (kernel - 1) // 2
         self.ups = nn.ModuleList()
         self.post = nn.ModuleList()
         # Upsample stage by stage to each encoder resolution; keep channels[0] at full resolution.
@@ -85,7 +91,7 @@ def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_
          fc_hidden=(), activation="gelu", norm="none"):
     """Strided-conv encoder ``(C,H,W) -> in_features`` and its transposed-conv mirror.
 
-    Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (odd),
+    Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (3 or 4 typical),
     ``fc_hidden`` (widths of dense layers between the feature map and the code),
     ``activation``, ``norm`` (``"none"`` or ``"group"``).
     """
@@ -97,8 +103,8 @@ def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_
     channels = [int(c) for c in channels]
     if not channels or min(channels) < 1:
         raise ConfigError(f"conv channels={channels} must be a non-empty list of positive ints.")
-    if kernel_size % 2 != 1:
-        raise ConfigError(f"conv kernel_size={kernel_size} must be odd (3, 5, ...).")
+    if not 2 <= int(kernel_size) <= 9:
+        raise ConfigError(f"conv kernel_size={kernel_size} must be between 2 and 9 (3 or 4 are typical).")
     if norm not in ("none", "group"):
         raise ConfigError(f"conv norm={norm!r} must be 'none' or 'group'.")
     fc_hidden = [int(f) for f in fc_hidden]
