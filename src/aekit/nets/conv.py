@@ -71,29 +71,31 @@ class ConvDecoder(nn.Module):
         pad = (kernel - 1) // 2
         self.ups = nn.ModuleList()
         self.post = nn.ModuleList()
-        # Upsample stage by stage to each encoder resolution; keep channels[0] at full resolution.
-        for i in range(len(channels) - 1, -1, -1):
-            c_out = channels[i - 1] if i > 0 else channels[0]
-            self.ups.append(nn.ConvTranspose2d(shapes[i + 1][0], c_out, kernel, stride=2, padding=pad))
-            self.post.append(nn.Sequential(_norm(norm, c_out), activation(act)))
-        self.head = nn.Conv2d(channels[0], shapes[0][0], 3, padding=1)  # logits at full resolution
+        # Upsample stage by stage to each encoder resolution; the last stage emits the image
+        # channels directly (logits): a wide layer at full resolution would cost most of the compute.
+        for i in range(len(channels), 0, -1):
+            last = i == 1
+            c_out = shapes[i - 1][0]
+            self.ups.append(nn.ConvTranspose2d(shapes[i][0], c_out, kernel, stride=2, padding=pad))
+            self.post.append(nn.Identity() if last else nn.Sequential(_norm(norm, c_out), activation(act)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, C, H, W)
         x = self.fc(z).reshape(z.shape[0], *self.shapes[-1])
         for k, (up, post) in enumerate(zip(self.ups, self.post)):
             target = self.shapes[len(self.shapes) - 2 - k][1:]  # (H_i, W_i) of the mirrored stage
             x = post(up(x, output_size=target))
-        return self.head(x)
+        return x
 
 
 @NETS.register("conv")
 def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_size=3,
-         fc_hidden=(), activation="gelu", norm="none"):
+         fc_hidden=(), activation="gelu", norm="group"):
     """Strided-conv encoder ``(C,H,W) -> in_features`` and its transposed-conv mirror.
 
     Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (3 or 4 typical),
     ``fc_hidden`` (widths of dense layers between the feature map and the code),
-    ``activation``, ``norm`` (``"none"`` or ``"group"``).
+    ``activation``, ``norm`` (``"group"``, the default: GroupNorm keeps deep stacks training from the
+    first steps without depending on the batch, or ``"none"``).
     """
     if len(input_shape) != 3:
         raise ConfigError(
