@@ -87,10 +87,42 @@ def write_checkpoint(path: str | os.PathLike, kind: str, meta: dict[str, Any],
         else:
             os.rename(tmp, path)
         _fsync_dir(path.parent)
+        _remove_stale(path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Delete temporary/previous copies of ``path`` left by a process killed mid-write.
+
+    Called right after ``path`` was written completely, so they are no longer needed;
+    copies of another live process (``.NAME.tmp-PID-...``) are left alone.
+    """
+    for p in [*path.parent.glob(f".{path.name}.tmp-*"), *path.parent.glob(f".{path.name}.old-*")]:
+        try:
+            pid = int(p.name.rsplit(".", 1)[-1].split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or not _pid_alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def checkpoint_exists(path: str | os.PathLike) -> bool:
+    """Whether a checkpoint is at ``path``, or the intact previous copy of an interrupted swap."""
+    path = Path(path)
+    return path.exists() or any(path.parent.glob(f".{path.name}.old-*"))
 
 
 def _resolve(path: Path) -> Path:

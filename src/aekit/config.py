@@ -9,6 +9,7 @@ error, not a silently ignored option.
 from __future__ import annotations
 
 import dataclasses
+import json
 import difflib
 import numbers
 import typing
@@ -130,8 +131,8 @@ class ScalerConfig:
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
-    """A JSON-ready dict of a config dataclass (tuples become lists)."""
-    return dataclasses.asdict(cfg)
+    """A JSON-ready dict of a config dataclass, exactly as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(dataclasses.asdict(cfg)))
 
 
 def from_dict(cls: type[C], data: dict[str, Any], *, what: str | None = None) -> C:

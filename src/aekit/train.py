@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import resource
 import time
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
 from .augment import build_augment
-from .checkpoint import read_checkpoint, write_checkpoint
+from .checkpoint import checkpoint_exists, read_checkpoint, write_checkpoint
 from .config import TrainConfig, to_dict
 from .errors import CheckpointError
 
@@ -91,39 +90,6 @@ def _lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
 def _jsonable(value):
     """``value`` as it reads back from config.json (tuples become lists), for comparisons on resume."""
     return json.loads(json.dumps(value))
-
-
-def _has_state(checkpoint_dir) -> bool:
-    """Whether resumable state exists: ``last``, or the intact previous copy of an interrupted swap."""
-    last = Path(checkpoint_dir) / "last"
-    return last.exists() or any(last.parent.glob(f".{last.name}.old-*"))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale(path: Path) -> None:
-    """Delete temporary/previous copies of checkpoint ``path`` left by a process killed mid-write.
-
-    Called right after ``path`` was written completely, so they are no longer needed;
-    copies of another live process (``.NAME.tmp-PID-...``) are left alone.
-    """
-    import shutil
-
-    for p in [*path.parent.glob(f".{path.name}.tmp-*"), *path.parent.glob(f".{path.name}.old-*")]:
-        try:
-            pid = int(p.name.rsplit(".", 1)[-1].split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        if pid == os.getpid() or not _pid_alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
 
 
 def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
@@ -192,8 +158,7 @@ class Trainer:
             files["best.safetensors"] = best_state
         meta = {"history": history.to_dict(), "optimizer": opt_meta,
                 "train_config": to_dict(self.config), **extra_meta}
-        path = write_checkpoint(Path(self.config.checkpoint_dir) / "last", TRAIN_STATE_KIND, meta, files)
-        _remove_stale(path)
+        write_checkpoint(Path(self.config.checkpoint_dir) / "last", TRAIN_STATE_KIND, meta, files)
 
     def _load_state(self, model, opt, gen, extra_meta):
         path = Path(self.config.checkpoint_dir) / "last"
@@ -247,7 +212,7 @@ class Trainer:
         extra_meta = {"model_config": to_dict(model.config) if hasattr(model, "config") else None,
                       "n_train": n, "data_fingerprint": data_fingerprint(x), **(checkpoint_meta or {})}
         extra_meta = _jsonable(extra_meta)
-        if resume and cfg.checkpoint_dir and _has_state(cfg.checkpoint_dir):
+        if resume and cfg.checkpoint_dir and checkpoint_exists(Path(cfg.checkpoint_dir) / "last"):
             history, best_state = self._load_state(model, opt, gen, extra_meta)
         bad_epochs = 0 if history.best_epoch < 0 else history.epochs_run - 1 - history.best_epoch
 

@@ -42,7 +42,9 @@ class ConvEncoder(nn.Module):
                     f"stages with kernel_size={kernel}: stage {len(self.shapes)} would see {h}x{w}. Use fewer "
                     "channels entries, an odd kernel_size, or net='mlp'."
                 )
-            layers += [nn.Conv2d(c, ch, kernel, stride=2, padding=pad), _norm(norm, ch), activation(act)]
+            # no bias before a norm: the norm removes it, and Adam would amplify its round-off gradient
+            layers += [nn.Conv2d(c, ch, kernel, stride=2, padding=pad, bias=norm == "none"), _norm(norm, ch),
+                       activation(act)]
             c, h, w = ch, _conv_out(h, kernel, 2, pad), _conv_out(w, kernel, 2, pad)
             self.shapes.append((c, h, w))
         self.conv = nn.Sequential(*layers)
@@ -76,7 +78,8 @@ class ConvDecoder(nn.Module):
         for i in range(len(channels), 0, -1):
             last = i == 1
             c_out = shapes[i - 1][0]
-            self.ups.append(nn.ConvTranspose2d(shapes[i][0], c_out, kernel, stride=2, padding=pad))
+            self.ups.append(nn.ConvTranspose2d(shapes[i][0], c_out, kernel, stride=2, padding=pad,
+                                               bias=last or norm == "none"))
             self.post.append(nn.Identity() if last else nn.Sequential(_norm(norm, c_out), activation(act)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, C, H, W)
