@@ -364,3 +364,43 @@ def test_cli_run_killed_with_sigkill_resumes_to_completion(tmp_path):
     # the resumed run continued: its history is one piece, losses fell from the first epochs
     assert len(ae.history_.train_loss) == epochs
     assert np.mean(ae.history_.val_loss[-5:]) < ae.history_.val_loss[0]
+
+
+class _Recorder(torch.nn.Module):
+    """A stand-in model that records what the trainer feeds it as input and as target."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(()))
+        self.seen = []
+
+    def forward(self, x, target=None):
+        target = x if target is None else target
+        if self.training:
+            self.seen.append((x.detach().clone(), target.detach().clone()))
+        return {"loss": ((x * 0 + self.w - target) ** 2).mean()}
+
+
+@pytest.mark.parametrize("noise", [None, "shift:2"])
+def test_noise_corrupts_the_input_only_and_augment_changes_both(noise):
+    x = torch.zeros(16, 1, 8, 8)
+    x[:, :, 3:5, 3:5] = 1.0  # a centred square: any shift moves it
+    model = _Recorder()
+    cfg = TrainConfig(epochs=1, batch_size=16, val_fraction=0.0, noise=noise, progress=False, patience=None)
+    Trainer(cfg).fit(model, x)
+    (inp, tgt), = model.seen
+    assert torch.equal(tgt, x)  # the target is always the clean data
+    assert torch.equal(inp, tgt) == (noise is None)
+    if noise:
+        assert inp.sum(dim=(1, 2, 3)).allclose(tgt.sum(dim=(1, 2, 3)))  # moved, not destroyed
+        assert (inp != tgt).any(dim=(1, 2, 3)).float().mean() > 0.5
+
+
+def test_augment_changes_input_and_target_alike():
+    x = torch.zeros(16, 1, 8, 8)
+    x[:, :, 3:5, 3:5] = 1.0
+    model = _Recorder()
+    cfg = TrainConfig(epochs=1, batch_size=16, val_fraction=0.0, augment="shift:2", progress=False)
+    Trainer(cfg).fit(model, x)
+    (inp, tgt), = model.seen
+    assert torch.equal(inp, tgt) and not torch.equal(tgt, x)

@@ -5,6 +5,12 @@ same way: the model learns to rebuild a shifted digit, which, with only a few
 thousand training images, teaches it that digits move and keeps it from
 memorising pixels. Specs: ``"shift:2"`` (random translation up to 2 pixels),
 ``"rotate:10"`` (up to 10 degrees), combinable: ``"shift:2,rotate:10"``.
+
+The same transforms serve as input corruptions (``TrainConfig.noise``): given a
+shifted/rotated digit, rebuild the original. That is a de-noising auto-encoder
+whose "noise" is a small move, and it makes codes ignore such moves (much better
+features for classifiers trained on few labels). Later corruptions (Gaussian,
+masking, ...) register in the same registry.
 """
 
 from __future__ import annotations

@@ -81,7 +81,8 @@ class TrainConfig:
     patience: int | None = 10  # epochs without val improvement before stopping; None = never
     min_delta: float = 0.0
     restore_best: bool = True
-    augment: str | None = None  # e.g. "shift:2" (see aekit.augment)
+    augment: str | None = None  # e.g. "shift:2": applied to input and target alike (see aekit.augment)
+    noise: str | None = None  # corruption of the input only, the target stays clean (de-noising)
     seed: int = 0
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     progress: bool = True

@@ -60,8 +60,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     loss : ``"auto"`` (``"bce"`` for images scaled to [0, 1], else ``"mse"``), ``"mse"``, ``"bce"``, ``"l1"``.
     scaling : ``"auto"`` (``"global"`` for images, ``"standard"`` for vectors) or a ``ScalerConfig`` kind.
     batch_size : ``"auto"`` (128, or about a tenth of the data when that is smaller) or an int.
-    epochs, lr, weight_decay, val_fraction, patience, augment : training options
-        (see ``aekit.config.TrainConfig``).
+    epochs, lr, weight_decay, val_fraction, patience : training options (see ``aekit.config.TrainConfig``).
+    augment : transforms applied to input *and* target each batch, e.g. ``"shift:1"``.
+    noise : corruption of the input only, the model rebuilds the clean target (a de-noising
+        auto-encoder), e.g. ``"shift:2,rotate:10"``: codes then ignore small moves of the digit.
     random_state : seed for weights, shuffling and augmentation.
     device : ``"auto"``, ``"cpu"`` or ``"cuda"``.
     verbose : show a progress bar while fitting.
@@ -73,6 +75,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                  image_shape: tuple[int, ...] | None = None, loss: str = "auto", scaling: str = "auto",
                  epochs: int = 50, batch_size: int | str = "auto", lr: float = 1e-3, weight_decay: float = 1e-4,
                  val_fraction: float = 0.1, patience: int | None = 10, augment: str | None = None,
+                 noise: str | None = None,
                  random_state: int = 0, device: str = "auto", verbose: bool = True,
                  checkpoint_dir: str | None = None):
         self.latent_dim = latent_dim
@@ -90,6 +93,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.val_fraction = val_fraction
         self.patience = patience
         self.augment = augment
+        self.noise = noise
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -113,7 +117,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             batch_size = int(min(128, max(8, n_samples // 10)))
         tcfg = TrainConfig(epochs=self.epochs, batch_size=batch_size, lr=self.lr,
                            weight_decay=self.weight_decay, val_fraction=self.val_fraction, patience=self.patience,
-                           augment=self.augment, seed=self.random_state, device=self.device,
+                           augment=self.augment, noise=self.noise, seed=self.random_state, device=self.device,
                            progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir)
         return mcfg, tcfg, ScalerConfig(kind=scaling)
 

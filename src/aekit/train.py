@@ -135,13 +135,20 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> float:
-        """Mean training objective of ``model`` on ``x`` (eval mode)."""
+        """Mean training objective of ``model`` on ``x`` (eval mode).
+
+        With ``noise`` configured, the inputs are corrupted with a fixed seed, so the score is the
+        de-noising objective and the same at every epoch.
+        """
         was_training = model.training
         model.eval()
+        noise = build_augment(self.config.noise)
+        gen = torch.Generator().manual_seed(self.config.seed + 1)
         total = 0.0
         for i in range(0, len(x), batch_size):
-            xb = x[i:i + batch_size].to(self.device)
-            total += model(xb)["loss"].item() * len(xb)
+            xb = x[i:i + batch_size]
+            xin = noise(xb, gen) if noise is not None else xb
+            total += model(xin.to(self.device), xb.to(self.device))["loss"].item() * len(xb)
         model.train(was_training)
         return total / len(x)
 
@@ -199,9 +206,11 @@ class Trainer:
             net = nn.parallel.DistributedDataParallel(
                 model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        augment = build_augment(cfg.augment)
-        if augment is not None:  # data of the wrong kind (flat vectors for "shift") fails here, before any step
-            augment(x[:1], torch.Generator().manual_seed(0))
+        augment = build_augment(cfg.augment)  # changes input and target alike
+        noise = build_augment(cfg.noise)  # changes the input only: the model rebuilds the clean target
+        for t in (augment, noise):  # data of the wrong kind (flat vectors for "shift") fails here, before any step
+            if t is not None:
+                t(x[:1], torch.Generator().manual_seed(0))
         gen = torch.Generator().manual_seed(cfg.seed)
         n, bs = len(x), cfg.batch_size
         steps_per_epoch = math.ceil(n / bs)
@@ -231,18 +240,20 @@ class Trainer:
                     xb = x[idx]
                     if augment is not None:  # whole global batch, same draws on every process
                         xb = augment(xb, gen)
-                    shard = xb[rank::world]
+                    xin = noise(xb, gen) if noise is not None else xb
+                    shard, shard_in = xb[rank::world], xin[rank::world]
                     n_local = len(shard)
                     # each process's loss weighted by its share of the batch, so the DDP-averaged
                     # gradient is the full-batch one
                     share = n_local / len(idx) * world
                     if n_local == 0:  # fewer samples than processes: join the all-reduce with zero weight
-                        shard = xb[:1]
+                        shard, shard_in = xb[:1], xin[:1]
                     shard = shard.contiguous().to(self.device, non_blocking=True)
+                    shard_in = shard_in.contiguous().to(self.device, non_blocking=True)
                     step = epoch * steps_per_epoch + b
                     for group in opt.param_groups:
                         group["lr"] = cfg.lr * _lr_factor(step, total_steps, warmup, cfg.schedule)
-                    out = net(shard)
+                    out = net(shard_in, shard)
                     opt.zero_grad(set_to_none=True)
                     (out["loss"] * share).backward()
                     loss = out["loss"].item()

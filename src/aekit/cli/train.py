@@ -42,6 +42,8 @@ def configure(p) -> None:
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--patience", type=int, default=10)
     p.add_argument("--augment", default=None, help="e.g. shift:2 or shift:2,rotate:10 (images)")
+    p.add_argument("--noise", default=None,
+                   help="corrupt the input only and rebuild the clean data (de-noising), e.g. shift:2,rotate:10")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--checkpoint-dir", default=None, help="write resumable training state here every epoch")
@@ -61,7 +63,7 @@ def run(args) -> int:
         image_shape=tuple(args.image_shape) if args.image_shape else None, loss=args.loss, scaling=args.scaling,
         epochs=args.epochs,
         batch_size=args.batch_size if args.batch_size == "auto" else int(args.batch_size), lr=args.lr, weight_decay=args.weight_decay,
-        val_fraction=args.val_fraction, patience=args.patience, augment=args.augment, random_state=args.seed,
+        val_fraction=args.val_fraction, patience=args.patience, augment=args.augment, noise=args.noise, random_state=args.seed,
         device=args.device, verbose=not args.no_progress, checkpoint_dir=args.checkpoint_dir,
     )
     ae.fit(X, resume=args.resume)
