@@ -86,6 +86,28 @@ def test_mse_output_is_unbounded_and_l1_is_the_mean_absolute_error():
     torch.testing.assert_close(l1["loss"], (l1["x_hat"] - x).abs().mean())
 
 
+@pytest.mark.parametrize("loss", ["mse", "l1"])
+def test_sigmoid_output_bounds_the_reconstruction_and_the_loss_uses_it(loss):
+    x = torch.rand(8, 13)
+    model = _model("mlp", (13,), loss=loss, output="sigmoid")
+    with torch.no_grad():  # push the logits far out: the output still stays inside (0, 1)
+        model.decoder.net[-1].bias.fill_(50.0)
+    out = model(x)
+    torch.testing.assert_close(out["x_hat"], torch.sigmoid(out["logits"]))
+    assert out["x_hat"].min() >= 0 and out["x_hat"].max() <= 1
+    err = (out["x_hat"] - x).abs() if loss == "l1" else (out["x_hat"] - x) ** 2
+    torch.testing.assert_close(out["loss"], err.mean())
+
+
+def test_output_option_is_validated():
+    assert ModelConfig(loss="bce").output_activation == "sigmoid"
+    assert ModelConfig(loss="mse").output_activation == "linear"
+    with pytest.raises(ConfigError, match=r"output='tanh' is not one of"):
+        ModelConfig(output="tanh")
+    with pytest.raises(ConfigError, match=r"loss='bce' needs a sigmoid output"):
+        ModelConfig(loss="bce", output="linear")
+
+
 def test_target_differs_from_input_for_denoising():
     model = _model("mlp", (13,))
     x, clean = torch.randn(4, 13), torch.randn(4, 13)

@@ -49,7 +49,10 @@ class ModelConfig:
     bottleneck: str = "continuous"
     bottleneck_options: dict[str, Any] = field(default_factory=dict)
     latent_dim: int = 8
-    loss: str = "mse"  # "mse" | "bce" | "l1"; bce makes the decoder output a sigmoid
+    loss: str = "mse"  # "mse" | "bce" | "l1"
+    # decoder output: "sigmoid" keeps reconstructions of data in [0, 1] inside that range (always
+    # with bce); "linear" for unbounded data; "auto" = sigmoid for bce, else linear
+    output: str = "auto"
     loss_weights: dict[str, float] = field(default_factory=dict)  # weight per extra loss term
 
     def __post_init__(self) -> None:
@@ -64,6 +67,17 @@ class ModelConfig:
             raise ConfigError(f"latent_dim={self.latent_dim} must be a positive integer.")
         if self.loss not in ("mse", "bce", "l1"):
             raise ConfigError(f"loss={self.loss!r} is not one of 'mse', 'bce', 'l1'.")
+        if self.output not in ("auto", "linear", "sigmoid"):
+            raise ConfigError(f"output={self.output!r} is not one of 'auto', 'linear', 'sigmoid'.")
+        if self.loss == "bce" and self.output == "linear":
+            raise ConfigError("loss='bce' needs a sigmoid output (targets in [0, 1]); use output='sigmoid' or 'auto'.")
+
+    @property
+    def output_activation(self) -> str:
+        """The resolved decoder output: ``"sigmoid"`` or ``"linear"``."""
+        if self.output == "auto":
+            return "sigmoid" if self.loss == "bce" else "linear"
+        return self.output
 
 
 @dataclass

@@ -109,9 +109,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         loss = self.loss if self.loss != "auto" else ("bce" if scaling in ("global", "minmax") and is_image else "mse")
         if loss == "bce" and scaling not in ("global", "minmax"):
             raise ConfigError(f"loss='bce' needs inputs in [0, 1]: use scaling='global' or 'minmax', not {scaling!r}.")
+        # data scaled into [0, 1]: a sigmoid output keeps reconstructions in range
+        output = "sigmoid" if scaling in ("global", "minmax") else "linear"
         mcfg = ModelConfig(input_shape=shape, net=net, net_options=dict(self.net_options or {}),
                            bottleneck=self.bottleneck, bottleneck_options=dict(self.bottleneck_options or {}),
-                           latent_dim=self.latent_dim, loss=loss)
+                           latent_dim=self.latent_dim, loss=loss, output=output)
         batch_size = self.batch_size
         if batch_size == "auto":  # about 10+ steps per epoch on small data, 128 once data is plentiful
             batch_size = int(min(128, max(8, n_samples // 10)))

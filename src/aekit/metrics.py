@@ -32,3 +32,9 @@ def linear_probe_accuracy(train_x, train_y, test_x, test_y, standardize: bool = 
     steps = [StandardScaler()] if standardize else []
     clf = make_pipeline(*steps, LogisticRegression(max_iter=5000))
     return float(clf.fit(train_x, train_y).score(test_x, test_y))
+
+
+def psnr(a: np.ndarray, b: np.ndarray, peak: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB, ``10 log10(peak^2 / MSE)`` with the MSE over every value."""
+    mse = mse_per_pixel(a, b)
+    return float("inf") if mse == 0 else float(10 * np.log10(peak ** 2 / mse))

@@ -35,7 +35,7 @@ class AEModel(nn.Module):
 
     def output(self, logits: torch.Tensor) -> torch.Tensor:
         """Decoder logits -> reconstruction in the scaled input space."""
-        return torch.sigmoid(logits) if self.config.loss == "bce" else logits
+        return torch.sigmoid(logits) if self.config.output_activation == "sigmoid" else logits
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.output(self.decode_logits(z))
@@ -43,12 +43,11 @@ class AEModel(nn.Module):
     # -- training objective ----------------------------------------------------------
     def recon_error(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Per-sample reconstruction loss, mean over features: (B,)."""
-        if self.config.loss == "bce":
+        if self.config.loss == "bce":  # on logits: stabler than BCE on sigmoid outputs
             err = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-        elif self.config.loss == "l1":
-            err = (logits - target).abs()
-        else:
-            err = (logits - target) ** 2
+            return err.flatten(1).mean(1)
+        x_hat = self.output(logits)
+        err = (x_hat - target).abs() if self.config.loss == "l1" else (x_hat - target) ** 2
         return err.flatten(1).mean(1)
 
     def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> dict:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import resource
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
-from .augment import build_augment
+from .transforms import build_transform
 from .checkpoint import checkpoint_exists, read_checkpoint, write_checkpoint
 from .config import TrainConfig, to_dict
 from .errors import CheckpointError
@@ -142,7 +143,7 @@ class Trainer:
         """
         was_training = model.training
         model.eval()
-        noise = build_augment(self.config.noise)
+        noise = build_transform(self.config.noise)
         gen = torch.Generator().manual_seed(self.config.seed + 1)
         total = 0.0
         for i in range(0, len(x), batch_size):
@@ -206,8 +207,8 @@ class Trainer:
             net = nn.parallel.DistributedDataParallel(
                 model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        augment = build_augment(cfg.augment)  # changes input and target alike
-        noise = build_augment(cfg.noise)  # changes the input only: the model rebuilds the clean target
+        augment = build_transform(cfg.augment)  # changes input and target alike
+        noise = build_transform(cfg.noise)  # changes the input only: the model rebuilds the clean target
         for t in (augment, noise):  # data of the wrong kind (flat vectors for "shift") fails here, before any step
             if t is not None:
                 t(x[:1], torch.Generator().manual_seed(0))
@@ -225,13 +226,16 @@ class Trainer:
             history, best_state = self._load_state(model, opt, gen, extra_meta)
         bad_epochs = 0 if history.best_epoch < 0 else history.epochs_run - 1 - history.best_epoch
 
+        # into a log file (not a terminal) a redraw every 10 s keeps the log readable
+        interactive = getattr(sys.stderr, "isatty", lambda: False)()
         bar = tqdm(total=total_steps, initial=history.epochs_run * steps_per_epoch, unit="step",
-                   disable=not cfg.progress or rank != 0, dynamic_ncols=True, leave=False)
+                   disable=not cfg.progress or rank != 0, dynamic_ncols=True, leave=False,
+                   mininterval=0.1 if interactive else 10.0)
         try:
             for epoch in range(history.epochs_run, cfg.epochs):
                 if history.stopped_early:
                     break
-                bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}")
+                bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}", refresh=False)
                 t0 = time.perf_counter()
                 perm = torch.randperm(n, generator=gen)
                 run_loss, run_n = 0.0, 0
@@ -267,9 +271,10 @@ class Trainer:
                     opt.step()
                     run_loss += loss * n_local
                     run_n += n_local
-                    bar.update(1)
+                    # postfix first without a redraw: update() then redraws at most every mininterval
                     bar.set_postfix(loss=f"{run_loss / max(1, run_n):.4g}",
-                                    val=f"{history.val_loss[-1]:.4g}" if history.val_loss else "-")
+                                    val=f"{history.val_loss[-1]:.4g}" if history.val_loss else "-", refresh=False)
+                    bar.update(1)
                 history.train_seconds += time.perf_counter() - t0
                 run_loss, run_n = dist_utils.all_reduce_sum([run_loss, float(run_n)], self.device)
                 history.samples_seen += int(run_n)

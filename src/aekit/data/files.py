@@ -4,12 +4,12 @@ and atomic writing of outputs."""
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_file
 from ..errors import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -139,19 +139,28 @@ def save_array(path: str | os.PathLike, arr: np.ndarray) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".npy", ".csv"):
         raise DataError(f"Output {str(path)!r} must end in .npy or .csv.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if suffix == ".npy":
-                np.save(f, arr)
-            else:
-                np.savetxt(f, np.asarray(arr).reshape(len(arr), -1), delimiter=",", fmt="%.7g")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as tmp, open(tmp, "wb") as f:
+        if suffix == ".npy":
+            np.save(f, arr)
+        else:
+            np.savetxt(f, np.asarray(arr).reshape(len(arr), -1), delimiter=",", fmt="%.7g")
+    return path
+
+
+def save_image(path: str | os.PathLike, img: np.ndarray) -> Path:
+    """Write one image ``(H, W)``, ``(1, H, W)`` or ``(3, H, W)`` with values 0..255 as a PNG, atomically.
+
+    Values are rounded and clipped to 0..255 (the units images are loaded in).
+    """
+    from PIL import Image
+
+    arr = np.asarray(img, dtype=np.float64)
+    if arr.ndim == 3 and arr.shape[0] in (1, 3):
+        arr = arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0)
+    if arr.ndim not in (2, 3):
+        raise DataError(f"Cannot save an array of shape {np.shape(img)} as an image; need (H, W) or (C, H, W).")
+    pixels = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        Image.fromarray(pixels).save(tmp, format="PNG")
     return path
