@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from aekit.augment import AUGMENTATIONS, Rotate, Shift, build_augment
+from aekit.transforms import TRANSFORMS, Rotate, Scale, Shift, build_transform
 from aekit.errors import ConfigError
 
 
@@ -36,7 +36,7 @@ def _offset(src: torch.Tensor, out: torch.Tensor, p: int) -> tuple[int, int] | N
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_shift_translates_each_image_by_at_most_p_pixels_and_keeps_its_mass(p):
     x = _blobs(64, 2, 12, 10, margin=p)
-    out = build_augment(f"shift:{p}")(x, _gen())
+    out = build_transform(f"shift:{p}")(x, _gen())
     assert out.shape == x.shape and out.dtype == x.dtype
     offsets = set()
     for i in range(len(x)):
@@ -114,11 +114,31 @@ def test_rotate_zero_is_the_identity():
     torch.testing.assert_close(Rotate(0)(x, _gen()), x, rtol=0, atol=1e-5)
 
 
+# ------------------------------------------------------------------------------------------------ scale
+def test_scale_zooms_about_the_centre_within_the_range():
+    """A blob 6 px right of the centre moves to 6 * factor px, factor within [0.8, 1.2] and spread."""
+    h = w = 31
+    c = (h - 1) / 2
+    x = _blob_at(h, w, c, c + 6).float()[None, None].repeat(64, 1, 1, 1)
+    out = Scale(0.2)(x, _gen(7))
+    factors = []
+    for img in out[:, 0].double():
+        y, xpos = _centre_of_mass(img)
+        assert y == pytest.approx(c, abs=0.1)  # stays on its ray through the centre
+        factors.append((xpos - c) / 6)
+    assert 0.79 <= min(factors) < 0.9 and 1.1 < max(factors) <= 1.21
+
+
+def test_scale_zero_is_the_identity():
+    x = torch.rand(4, 1, 6, 8)
+    torch.testing.assert_close(Scale(0)(x, _gen()), x, rtol=0, atol=1e-5)
+
+
 # ------------------------------------------------------------------------------------------------ common
-@pytest.mark.parametrize("spec", ["shift:2", "rotate:20", "shift:1,rotate:10"])
+@pytest.mark.parametrize("spec", ["shift:2", "rotate:20", "scale:0.2", "shift:1,rotate:10"])
 def test_a_seeded_generator_reproduces_the_draws(spec):
     x = torch.rand(8, 1, 10, 10, generator=_gen(9))
-    aug = build_augment(spec)
+    aug = build_transform(spec)
     a, b, c = aug(x, _gen(5)), aug(x, _gen(5)), aug(x, _gen(6))
     assert torch.equal(a, b)
     assert not torch.equal(a, c)
@@ -129,7 +149,7 @@ def test_a_seeded_generator_reproduces_the_draws(spec):
 
 def test_augmentation_does_not_touch_the_global_rng():
     state = torch.get_rng_state()
-    build_augment("shift:2,rotate:10")(torch.rand(4, 1, 8, 8, generator=_gen()), _gen())
+    build_transform("shift:2,rotate:10")(torch.rand(4, 1, 8, 8, generator=_gen()), _gen())
     assert torch.equal(torch.get_rng_state(), state)
 
 
@@ -137,18 +157,18 @@ def test_compose_applies_the_parts_in_order():
     x = torch.rand(6, 1, 9, 9, generator=_gen(1))
     g1, g2 = _gen(3), _gen(3)
     expected = Rotate(15)(Shift(1)(x, g2), g2)
-    torch.testing.assert_close(build_augment("shift:1,rotate:15")(x, g1), expected)
+    torch.testing.assert_close(build_transform("shift:1,rotate:15")(x, g1), expected)
 
 
 @pytest.mark.parametrize("spec", [None, "", "none"])
 def test_no_augmentation(spec):
-    assert build_augment(spec) is None
+    assert build_transform(spec) is None
 
 
 def test_unknown_augmentation_names_the_known_ones():
-    with pytest.raises(ConfigError, match=r"(?s)Unknown augmentation 'shfit'.*Did you mean 'shift'.*rotate"):
-        build_augment("shfit:1")
-    assert {"shift", "rotate"} <= set(AUGMENTATIONS.names())
+    with pytest.raises(ConfigError, match=r"(?s)Unknown transform 'shfit'.*Did you mean 'shift'.*rotate"):
+        build_transform("shfit:1")
+    assert {"shift", "rotate"} <= set(TRANSFORMS.names())
 
 
 @pytest.mark.parametrize("spec,match", [
@@ -160,15 +180,17 @@ def test_unknown_augmentation_names_the_known_ones():
     ("rotate:181", r"rotate strength 181\.0 must be degrees in \[0, 180\]"),
     ("rotate:-5", r"rotate strength"),
     ("rotate:nan", r"rotate strength"),
+    ("scale:1", r"scale strength 1\.0 must be in \[0, 1\)"),
+    ("scale:-0.1", r"scale strength"),
     ("shift:two", r"strength after ':' must be a number"),
-    (",", r"Empty augmentation spec"),
+    (",", r"Empty transform spec"),
 ])
 def test_out_of_range_strengths_are_config_errors(spec, match):
     with pytest.raises(ConfigError, match=match):
-        build_augment(spec)
+        build_transform(spec)
 
 
-@pytest.mark.parametrize("spec", ["shift:1", "rotate:10"])
+@pytest.mark.parametrize("spec", ["shift:1", "rotate:10", "scale:0.1"])
 def test_image_augmentations_reject_flat_vectors_clearly(spec):
     with pytest.raises(ConfigError, match=r"(?s)needs image batches \(B, C, H, W\); got shape \(4, 13\).*image_shape"):
-        build_augment(spec)(torch.zeros(4, 13), _gen())
+        build_transform(spec)(torch.zeros(4, 13), _gen())

@@ -1,16 +1,22 @@
-"""Data augmentation applied on the fly to each training batch.
+"""Per-batch transforms: augmentations (input and target) and corruptions (input only).
 
-Unlike corruption (de-noising), an augmentation changes input *and* target the
-same way: the model learns to rebuild a shifted digit, which, with only a few
-thousand training images, teaches it that digits move and keeps it from
-memorising pixels. Specs: ``"shift:2"`` (random translation up to 2 pixels),
-``"rotate:10"`` (up to 10 degrees), combinable: ``"shift:2,rotate:10"``.
+One registry, ``TRANSFORMS``, holds every transform, written as a compact spec
+``"name:strength,name2:strength"`` (``"shift:2,rotate:10"``, ``"gaussian:0.5"``).
+The trainer uses a spec in two roles:
 
-The same transforms serve as input corruptions (``TrainConfig.noise``): given a
-shifted/rotated digit, rebuild the original. That is a de-noising auto-encoder
-whose "noise" is a small move, and it makes codes ignore such moves (much better
-features for classifiers trained on few labels). Later corruptions (Gaussian,
-masking, ...) register in the same registry.
+* ``augment=`` changes input *and* target the same way: the model learns to
+  rebuild a shifted digit, which, with a few thousand images, teaches it that
+  digits move and keeps it from memorising pixels;
+* ``noise=`` changes the input only and the model rebuilds the clean target:
+  a de-noising auto-encoder (Vincent et al. 2008,
+  https://www.cs.toronto.edu/~larocheh/publications/icml-2008-denoising-autoencoders.pdf).
+
+This module holds the geometric moves, ``"shift:2"`` (random translation up to
+2 pixels), ``"rotate:10"`` (up to 10 degrees) and ``"scale:0.1"`` (zoom by a
+factor in [0.9, 1.1]); as corruptions they make codes ignore small moves.
+Pixel/feature corruptions (Gaussian, salt-and-pepper, masking, erasing) live in
+``aekit.noise``. Every transform draws from the ``torch.Generator`` it is given,
+so runs are seeded and corruptions are made on the fly, never stored.
 """
 
 from __future__ import annotations
@@ -23,19 +29,19 @@ import torch.nn.functional as F
 from .errors import ConfigError
 from .registry import Registry, parse_specs
 
-AUGMENTATIONS: Registry = Registry("augmentation")
+TRANSFORMS: Registry = Registry("transform")
 
 
-def _need_images(x: torch.Tensor, name: str) -> None:
+def need_images(x: torch.Tensor, name: str) -> None:
     if x.dim() != 4:
         raise ConfigError(
-            f"augmentation {name!r} needs image batches (B, C, H, W); got shape {tuple(x.shape)}. "
+            f"transform {name!r} needs image batches (B, C, H, W); got shape {tuple(x.shape)}. "
             "It only applies to images: for flat image rows pass image_shape=(H, W) (--image-shape H W), "
-            "or drop the augmentation for tabular data."
+            "or drop this transform for tabular data."
         )
 
 
-@AUGMENTATIONS.register("shift")
+@TRANSFORMS.register("shift")
 class Shift:
     """Random integer translation of up to ``pixels`` in each direction, zero fill."""
 
@@ -46,7 +52,7 @@ class Shift:
         self.pixels = int(value)
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:  # (B, C, H, W)
-        _need_images(x, "shift")
+        need_images(x, "shift")
         p = self.pixels
         if p == 0:
             return x
@@ -62,7 +68,7 @@ class Shift:
         return out.permute(0, 3, 1, 2).contiguous()
 
 
-@AUGMENTATIONS.register("rotate")
+@TRANSFORMS.register("rotate")
 class Rotate:
     """Random rotation of up to ``degrees`` about the centre (bilinear, zero fill)."""
 
@@ -72,7 +78,7 @@ class Rotate:
             raise ConfigError(f"rotate strength {strength} must be degrees in [0, 180], e.g. 'rotate:10'.")
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        _need_images(x, "rotate")
+        need_images(x, "rotate")
         b, _, h, w = x.shape
         angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(self.degrees)
         cos, sin = torch.cos(angle), torch.sin(angle)
@@ -80,6 +86,26 @@ class Rotate:
         # this a rotation in pixels (not a shear) when the image is not square
         theta = torch.stack([torch.stack([cos, -sin * (h / w), torch.zeros(b)], 1),
                              torch.stack([sin * (w / h), cos, torch.zeros(b)], 1)], 1).to(x)  # (B, 2, 3)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+
+
+@TRANSFORMS.register("scale")
+class Scale:
+    """Random zoom about the centre by a factor in [1 - s, 1 + s] (bilinear, zero fill)."""
+
+    def __init__(self, strength: float | None = 0.1):
+        self.amount = float(0.1 if strength is None else strength)
+        if not 0 <= self.amount < 1:  # also rejects NaN; a factor <= 0 would flip or vanish the image
+            raise ConfigError(f"scale strength {strength} must be in [0, 1), e.g. 'scale:0.1' (zoom 0.9x to 1.1x).")
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        need_images(x, "scale")
+        b = x.shape[0]
+        factor = 1 + (torch.rand(b, generator=gen) * 2 - 1) * self.amount
+        # the grid maps output to input coordinates, so sampling at 1/factor zooms by factor
+        inv, zero = 1 / factor, torch.zeros(b)
+        theta = torch.stack([torch.stack([inv, zero, zero], 1), torch.stack([zero, inv, zero], 1)], 1).to(x)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 
@@ -94,7 +120,11 @@ class Compose:
         return x
 
 
-def build_augment(spec: str | None) -> Compose | None:
+def build_transform(spec: str | None) -> Compose | None:
+    """``"shift:2,gaussian:0.3"`` -> a callable ``(x, generator) -> x``; ``None``/``""``/``"none"`` -> None."""
     if spec is None or spec == "" or spec == "none":
         return None
-    return Compose([AUGMENTATIONS.get(name)(strength) for name, strength in parse_specs(spec, "augmentation")])
+    return Compose([TRANSFORMS.get(name)(strength) for name, strength in parse_specs(spec, "transform")])
+
+
+from . import noise as _noise  # noqa: E402,F401  registers the corruptions (it imports TRANSFORMS from here)
