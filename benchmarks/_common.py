@@ -12,9 +12,10 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from aekit.atomic import write_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,22 +45,14 @@ def environment() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def write_results(out_dir: Path, name: str, payload: dict, acceptance: list[dict], markdown: str) -> Path:
     doc = {"benchmark": name, "environment": environment(), **payload, "acceptance": acceptance,
            "all_pass": all(a["pass"] for a in acceptance)}
     path = out_dir / f"{name}.json"
-    _atomic_write(path, json.dumps(doc, indent=2))
+    write_text(path, json.dumps(doc, indent=2))
     rows = "\n".join(f"| `{a['id']}` | {a['value']:.4g} | {a['op']} {a['threshold']:g} | "
                      f"{'pass' if a['pass'] else 'FAIL'} |" for a in acceptance)
-    _atomic_write(out_dir / f"{name}.md", markdown.rstrip() + "\n\n## Acceptance\n\n| id | value | bar | |\n"
+    write_text(out_dir / f"{name}.md", markdown.rstrip() + "\n\n## Acceptance\n\n| id | value | bar | |\n"
                   f"|---|---|---|---|\n{rows}\n")
     print(f"wrote {path}")
     for a in acceptance:
