@@ -24,12 +24,27 @@ def _norm(kind: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
+class ResBlock(nn.Module):
+    """``x + conv(act(norm(conv(act(norm(x))))))`` at one resolution (pre-activation, He et al. 2016,
+    https://arxiv.org/abs/1603.05027): depth without losing the signal path."""
+
+    def __init__(self, channels: int, act: str, norm: str) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            _norm(norm, channels), activation(act), nn.Conv2d(channels, channels, 3, padding=1),
+            _norm(norm, channels), activation(act), nn.Conv2d(channels, channels, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> same
+        return x + self.body(x)
+
+
 def _conv_out(size: int, kernel: int, stride: int, pad: int) -> int:
     return (size + 2 * pad - kernel) // stride + 1
 
 
 class ConvEncoder(nn.Module):
-    def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm):
+    def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm, blocks=0):
         super().__init__()
         c, h, w = input_shape
         pad = (kernel - 1) // 2  # k=3 or k=4 with pad 1 both halve even sizes exactly
@@ -45,6 +60,7 @@ class ConvEncoder(nn.Module):
             # no bias before a norm: the norm removes it, and Adam would amplify its round-off gradient
             layers += [nn.Conv2d(c, ch, kernel, stride=2, padding=pad, bias=norm == "none"), _norm(norm, ch),
                        activation(act)]
+            layers += [ResBlock(ch, act, norm) for _ in range(blocks)]
             c, h, w = ch, _conv_out(h, kernel, 2, pad), _conv_out(w, kernel, 2, pad)
             self.shapes.append((c, h, w))
         self.conv = nn.Sequential(*layers)
@@ -61,7 +77,7 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    def __init__(self, shapes, in_features, channels, kernel, fc_hidden, act, norm):
+    def __init__(self, shapes, in_features, channels, kernel, fc_hidden, act, norm, blocks=0):
         super().__init__()
         self.shapes = shapes
         c, h, w = shapes[-1]
@@ -72,32 +88,35 @@ class ConvDecoder(nn.Module):
         self.fc = nn.Sequential(*fc)
         pad = (kernel - 1) // 2
         self.ups = nn.ModuleList()
+        self.pre = nn.ModuleList()  # residual blocks at each resolution before upsampling (mirrors the encoder)
         self.post = nn.ModuleList()
         # Upsample stage by stage to each encoder resolution; the last stage emits the image
         # channels directly (logits): a wide layer at full resolution would cost most of the compute.
         for i in range(len(channels), 0, -1):
             last = i == 1
             c_out = shapes[i - 1][0]
+            self.pre.append(nn.Sequential(*[ResBlock(shapes[i][0], act, norm) for _ in range(blocks)]))
             self.ups.append(nn.ConvTranspose2d(shapes[i][0], c_out, kernel, stride=2, padding=pad,
                                                bias=last or norm == "none"))
             self.post.append(nn.Identity() if last else nn.Sequential(_norm(norm, c_out), activation(act)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, C, H, W)
         x = self.fc(z).reshape(z.shape[0], *self.shapes[-1])
-        for k, (up, post) in enumerate(zip(self.ups, self.post)):
+        for k, (pre, up, post) in enumerate(zip(self.pre, self.ups, self.post)):
             target = self.shapes[len(self.shapes) - 2 - k][1:]  # (H_i, W_i) of the mirrored stage
-            x = post(up(x, output_size=target))
+            x = post(up(pre(x), output_size=target))
         return x
 
 
 @NETS.register("conv")
 def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_size=3,
-         fc_hidden=(), activation="gelu", norm="group"):
+         fc_hidden=(), activation="gelu", norm="group", blocks=0):
     """Strided-conv encoder ``(C,H,W) -> in_features`` and its transposed-conv mirror.
 
     Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (3 or 4 typical),
     ``fc_hidden`` (widths of dense layers between the feature map and the code),
-    ``activation``, ``norm`` (``"group"``, the default: GroupNorm keeps deep stacks training from the
+    ``blocks`` (residual 3x3 blocks added at each resolution, for depth), ``activation``,
+    ``norm`` (``"group"``, the default: GroupNorm keeps deep stacks training from the
     first steps without depending on the batch, or ``"none"``).
     """
     if len(input_shape) != 3:
@@ -113,7 +132,9 @@ def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_
     if norm not in ("none", "group"):
         raise ConfigError(f"conv norm={norm!r} must be 'none' or 'group'.")
     fc_hidden = [int(f) for f in fc_hidden]
-    enc = ConvEncoder(tuple(input_shape), in_features, channels, kernel_size, fc_hidden, activation, norm)
-    dec = ConvDecoder(enc.shapes, out_features, channels, kernel_size, fc_hidden, activation, norm)
+    if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0:
+        raise ConfigError(f"conv blocks={blocks!r} must be a whole number >= 0 (residual blocks per stage).")
+    enc = ConvEncoder(tuple(input_shape), in_features, channels, kernel_size, fc_hidden, activation, norm, blocks)
+    dec = ConvDecoder(enc.shapes, out_features, channels, kernel_size, fc_hidden, activation, norm, blocks)
     assert math.prod(enc.shapes[0]) == math.prod(input_shape)
     return enc, dec
