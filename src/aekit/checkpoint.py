@@ -29,6 +29,8 @@ _KIND_HINTS = {  # where each kind of checkpoint comes from, for error messages
     "aekit-model": "a model folder written by model.save() or aekit train -o "
                    "(training state in checkpoint_dir/last is resumed with fit(..., resume=True))",
     "aekit-train-state": "a training checkpoint_dir/last folder",
+    "aekit-detector": "a detector folder written by AnomalyDetector.save() or 'aekit detect fit -o' "
+                      "(a plain auto-encoder is not a detector: train one with 'aekit detect fit')",
 }
 
 

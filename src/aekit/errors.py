@@ -8,6 +8,8 @@ offending value and says how to fix it.
 
 from __future__ import annotations
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 
 class AekitError(Exception):
     """Base class of aekit's own exceptions."""
@@ -25,11 +27,11 @@ class CheckpointError(AekitError, ValueError):
     """A saved model is missing, corrupt, or from an incompatible format version."""
 
 
-class NotFittedError(AekitError, ValueError, AttributeError):
+class NotFittedError(AekitError, _SklearnNotFittedError):
     """The estimator is used before ``fit``.
 
-    Subclasses ``AttributeError`` and ``ValueError`` like scikit-learn's
-    ``NotFittedError`` so ``check_is_fitted``-style handling keeps working.
+    A scikit-learn ``NotFittedError`` too (so also ``ValueError`` and ``AttributeError``):
+    code that catches scikit-learn's keeps working.
     """
 
 

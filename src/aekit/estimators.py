@@ -200,35 +200,35 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write a folder with ``config.json`` and ``model.safetensors`` (atomically)."""
+        meta, weights = self._to_parts()
+        write_checkpoint(path, MODEL_KIND, meta, {"model.safetensors": weights})
+
+    def _to_parts(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Everything ``save`` writes: JSON-able meta and named tensors (other estimators nest these)."""
         self._check_fitted()
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
         meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
                 "model_config": to_dict(self.model_config_), "train_config": to_dict(self.train_config_),
                 "scaler_config": to_dict(self.scaler_.config), "input_shape": list(self.input_shape_),
-                "history": self.history_.to_dict(), **self._extra_meta()}
-        weights = {**self.model_.state_dict(), **self.scaler_.state_dict(), **self._extra_tensors()}
-        write_checkpoint(path, MODEL_KIND, meta, {"model.safetensors": weights})
-
-    def _extra_meta(self) -> dict[str, Any]:
-        return {}
-
-    def _extra_tensors(self) -> dict[str, torch.Tensor]:
-        return {}
-
-    def _load_extra(self, meta: dict, tensors: dict[str, torch.Tensor]) -> None:
-        pass
+                "history": self.history_.to_dict()}
+        weights = {**self.model_.state_dict(), **self.scaler_.state_dict()}
+        return meta, weights
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "AutoEncoder":
         """Load a model saved by ``save`` (verifies format, version and checksums; never unpickles)."""
-        from .train import History
-
         meta, files = read_checkpoint(path, MODEL_KIND)
         if meta.get("estimator") != cls.__name__:
             raise CheckpointError(
                 f"{str(path)!r} holds a {meta.get('estimator')!r} model, not a {cls.__name__}. "
                 f"Load it with aekit.{meta.get('estimator')}.load instead."
             )
+        return cls._from_parts(meta, files["model.safetensors"], path)
+
+    @classmethod
+    def _from_parts(cls, meta: dict, tensors: dict[str, torch.Tensor], path) -> "AutoEncoder":
+        from .train import History
+
         try:
             params = dict(meta["params"])
             if params.get("image_shape") is not None:  # JSON stored the tuple as a list
@@ -245,17 +245,14 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         except (TypeError, ConfigError) as exc:  # unexpected or ill-typed entries (e.g. another aekit version)
             raise CheckpointError(f"Corrupt or incompatible checkpoint {str(path)!r}: config.json has an "
                                   f"invalid entry ({exc}). Re-save it with this aekit version.") from None
-        tensors = files["model.safetensors"]
         est.n_features_in_ = int(math.prod(est.input_shape_))
         try:
             est.scaler_ = Scaler(scfg).load_state_dict(tensors)
             model = AEModel(est.model_config_)
-            model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("scaler.", "extra."))})
+            model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("scaler.")})
         except (KeyError, RuntimeError) as exc:
             raise CheckpointError(f"Checkpoint {str(path)!r} does not match its config ({exc}).") from None
         est.model_ = model.eval()
-        est._load_extra(meta, tensors)
         return est
-
 
 __all__ = ["AutoEncoder", "DataError"]

@@ -1,0 +1,218 @@
+"""One-class anomaly detection from reconstruction error.
+
+Train on normal data only; a new sample the auto-encoder rebuilds badly does not
+look like the training data (Japkowicz et al. 1995; the lecture's one-class
+learning). ``AnomalyDetector`` follows scikit-learn's outlier detectors:
+
+* ``score_samples(X)``: higher = more normal (the negative anomaly score);
+* ``decision_function(X) = score_samples(X) - offset_``: negative = outlier;
+* ``predict(X)``: +1 inlier, -1 outlier; ``fit_predict`` on the training data;
+* ``contamination``: the fraction of training samples taken as outliers, which
+  sets ``offset_`` (``threshold_ = -offset_`` on the anomaly score);
+* ``anomaly_score(X)``: higher = more abnormal, the convention of PyOD's
+  ``decision_function``;
+* ``explain(X)``: the per-feature (per-pixel) error map, to see *where* a
+  sample is abnormal.
+
+The score of a sample is the mean over features of its reconstruction error
+(``error="mse"``: squared, ``"mae"``: absolute) in the model's scaled units.
+With ``error_scaling="feature"`` each feature's error is divided by its mean
+error on the training data, so a feature that is always hard to rebuild does
+not drown the others (``"auto"``: per feature for tables, none for images,
+whose border pixels are never wrong in training). With ``n_estimators > 1`` the
+scores of several auto-encoders trained with different seeds are averaged.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+
+from . import __version__
+from .checkpoint import read_checkpoint, write_checkpoint
+from .errors import CheckpointError, ConfigError, NotFittedError
+from .estimators import AutoEncoder
+from .validation import check_input
+
+DETECTOR_KIND = "aekit-detector"
+AUTO_CONTAMINATION = 0.01  # "auto": flag the 1% least typical of the (assumed clean) training data
+
+
+def default_autoencoder(sample_shape: tuple[int, ...], n_samples: int) -> AutoEncoder:
+    """The auto-encoder used when none is given, chosen from the data's shape."""
+    if len(sample_shape) >= 2:  # images: the benchmarked conv recipe
+        return AutoEncoder(32, net_options=dict(channels=[32, 64], kernel_size=4, fc_hidden=[256]), loss="mse",
+                           lr=3e-3, epochs=30, augment="shift:1")
+    d = int(math.prod(sample_shape))
+    # tables: a code of about a quarter of the features; enough steps even for a few hundred rows
+    epochs = int(min(300, max(50, 20000 // max(1, n_samples))))
+    return AutoEncoder(max(2, d // 4), net_options=dict(hidden=[max(16, 2 * d)]), lr=3e-3, epochs=epochs)
+
+
+class AnomalyDetector(OutlierMixin, BaseEstimator):
+    """Reconstruction-error outlier detector (scikit-learn conventions; see the module docstring).
+
+    Parameters
+    ----------
+    autoencoder : an unfitted ``aekit.AutoEncoder`` to clone and train, or ``None`` for a default
+        chosen from the data shape (``default_autoencoder``).
+    n_estimators : how many auto-encoders (seeds ``random_state + i``) to average.
+    contamination : ``"auto"`` (1% of the training data falls below the threshold) or a fraction in (0, 0.5].
+    error : ``"mse"`` or ``"mae"``, the per-feature error.
+    error_scaling : ``"auto"``, ``"feature"`` (divide by each feature's mean training error) or ``"none"``.
+    random_state : seed of the first auto-encoder.
+    verbose : progress bars while training.
+    """
+
+    def __init__(self, autoencoder: AutoEncoder | None = None, *, n_estimators: int = 1,
+                 contamination: float | str = "auto", error: str = "mse", error_scaling: str = "auto",
+                 random_state: int = 0, verbose: bool = True):
+        self.autoencoder = autoencoder
+        self.n_estimators = n_estimators
+        self.contamination = contamination
+        self.error = error
+        self.error_scaling = error_scaling
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _validate_params(self) -> None:
+        c = self.contamination
+        if not (c == "auto" or (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5)):
+            raise ConfigError(f"contamination={c!r} must be 'auto' or a fraction in (0, 0.5], e.g. 0.05.")
+        if self.error not in ("mse", "mae"):
+            raise ConfigError(f"error={self.error!r} must be 'mse' or 'mae'.")
+        if self.error_scaling not in ("auto", "feature", "none"):
+            raise ConfigError(f"error_scaling={self.error_scaling!r} must be 'auto', 'feature' or 'none'.")
+        n = self.n_estimators
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ConfigError(f"n_estimators={n!r} must be a positive integer.")
+        if self.autoencoder is not None and not isinstance(self.autoencoder, AutoEncoder):
+            raise ConfigError(f"autoencoder must be an aekit.AutoEncoder or None, not {type(self.autoencoder).__name__}.")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "estimators_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call fit(X) on normal data, "
+                                 "or load one with AnomalyDetector.load(path).")
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None) -> "AnomalyDetector":
+        """Train on normal data ``X`` (labels ``y`` are ignored) and set the threshold."""
+        self._validate_params()
+        X = check_input(X, estimator=type(self).__name__)
+        base = self.autoencoder if self.autoencoder is not None else default_autoencoder(X.shape[1:], len(X))
+        estimators = []
+        for i in range(self.n_estimators):
+            ae = clone(base).set_params(random_state=self.random_state + i, verbose=self.verbose)
+            estimators.append(ae.fit(X))
+        self.estimators_ = estimators
+        self.n_features_in_ = self.estimators_[0].n_features_in_
+        self.input_shape_ = self.estimators_[0].input_shape_
+        is_image = len(self.estimators_[0].model_config_.input_shape) == 3
+        scaling = self.error_scaling if self.error_scaling != "auto" else ("none" if is_image else "feature")
+        self.error_scaling_ = scaling
+        self.feature_scale_ = None
+        if scaling == "feature":  # (n_estimators, *net_shape): each model's mean training error per feature
+            maps = [self._error_map(ae, X) for ae in self.estimators_]
+            scale = np.stack([m.mean(0) for m in maps])
+            self.feature_scale_ = (scale + 1e-2 * scale.mean(axis=tuple(range(1, scale.ndim)), keepdims=True)
+                                   + 1e-12).astype(np.float32)
+        self._set_threshold(self.score_samples(X))
+        return self
+
+    def _set_threshold(self, train_scores: np.ndarray) -> None:
+        c = AUTO_CONTAMINATION if self.contamination == "auto" else float(self.contamination)
+        self.offset_ = float(np.percentile(train_scores, 100.0 * c))
+        self.threshold_ = -self.offset_
+
+    # ------------------------------------------------------------------ scoring
+    def _error_map(self, ae: AutoEncoder, X: np.ndarray) -> np.ndarray:
+        """Per-feature error in the model's scaled units: ``(n, *net_shape)``."""
+        x = ae._prepare(X)
+        power = 2 if self.error == "mse" else 1
+        return ae._batched(lambda b: (ae.model_.decode(ae.model_.encode(b).z) - b).abs() ** power, x)
+
+    def _scaled_maps(self, X) -> np.ndarray:
+        """Error maps of every estimator, feature-scaled when configured: ``(n_estimators, n, *net_shape)``."""
+        self._check_fitted()
+        X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
+        maps = np.stack([self._error_map(ae, X) for ae in self.estimators_])
+        if self.feature_scale_ is not None:
+            maps = maps / self.feature_scale_[:, None]
+        return maps
+
+    def anomaly_score(self, X) -> np.ndarray:
+        """Higher = more abnormal (PyOD's convention): mean per-feature error, averaged over estimators."""
+        maps = self._scaled_maps(X)
+        return maps.reshape(maps.shape[0], maps.shape[1], -1).mean(axis=(0, 2)).astype(np.float64)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Higher = more normal (scikit-learn's convention): ``-anomaly_score(X)``."""
+        return -self.anomaly_score(X)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples(X) - offset_``: negative for outliers."""
+        self._check_fitted()
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """+1 for inliers, -1 for outliers (at the threshold set by ``contamination``)."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def explain(self, X) -> np.ndarray:
+        """Where each sample is abnormal: the per-feature error, shaped like one input (e.g. ``(n, H, W)``)."""
+        maps = self._scaled_maps(X).mean(0)  # (n, *net_shape)
+        return maps.reshape(len(maps), *self.input_shape_).astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """One folder: ``config.json`` (detector and member configs) + ``model.safetensors`` (all weights)."""
+        self._check_fitted()
+        members, tensors = [], {}
+        for i, ae in enumerate(self.estimators_):
+            meta, weights = ae._to_parts()
+            members.append(meta)
+            tensors.update({f"m{i}.{k}": v for k, v in weights.items()})
+        if self.feature_scale_ is not None:
+            tensors["detector.feature_scale"] = torch.from_numpy(np.ascontiguousarray(self.feature_scale_))
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "autoencoder"}
+        meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
+                "offset": self.offset_, "error_scaling": self.error_scaling_, "input_shape": list(self.input_shape_),
+                "members": members}
+        write_checkpoint(path, DETECTOR_KIND, meta, {"model.safetensors": tensors})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "AnomalyDetector":
+        """Load a detector saved by ``save`` (a plain auto-encoder folder gets a clear error)."""
+        meta, files = read_checkpoint(path, DETECTOR_KIND)
+        tensors = files["model.safetensors"]
+        try:
+            det = cls(**meta["params"])
+            det.estimators_ = [
+                AutoEncoder._from_parts(m, {k[len(f"m{i}."):]: v for k, v in tensors.items()
+                                           if k.startswith(f"m{i}.")}, path)
+                for i, m in enumerate(meta["members"])
+            ]
+            det.offset_ = float(meta["offset"])
+            det.error_scaling_ = meta["error_scaling"]
+            det.input_shape_ = tuple(meta["input_shape"])
+        except (KeyError, TypeError) as exc:
+            raise CheckpointError(f"Corrupt detector checkpoint {str(path)!r} ({exc}). Re-train or re-save it.") from None
+        det.threshold_ = -det.offset_
+        det.n_features_in_ = int(math.prod(det.input_shape_))
+        fs = tensors.get("detector.feature_scale")
+        det.feature_scale_ = None if fs is None else fs.numpy()
+        return det
+
+
+__all__ = ["AnomalyDetector", "default_autoencoder"]

@@ -1,0 +1,162 @@
+"""``AnomalyDetector``: scikit-learn's outlier checks, threshold semantics, explain maps, persistence,
+bad input, and detection quality on real data.
+
+All scikit-learn estimator checks pass (none listed as expected failures); as for ``AutoEncoder``,
+only ``check_array_api_input`` does not run unless ``SCIPY_ARRAY_API=1`` is set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import aekit
+from aekit import AnomalyDetector, AutoEncoder
+from aekit.errors import AekitError, CheckpointError, ConfigError, DataError, NotFittedError
+
+
+def _small_ae(**kw) -> AutoEncoder:
+    return AutoEncoder(**{"latent_dim": 2, "epochs": 3, "verbose": False, "device": "cpu", **kw})
+
+
+@parametrize_with_checks([AnomalyDetector(_small_ae(), verbose=False)], expected_failed_checks=lambda est: {})
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    """Breast cancer: train on benign rows of the train split; test rows, malignant = anomalies."""
+    ds = aekit.load_dataset("breast_cancer")
+    normal = ds.X_train[ds.y_train == 1]
+    det = AnomalyDetector(verbose=False).fit(normal)
+    return ds, normal, det
+
+
+# ------------------------------------------------------------------ semantics of the scores
+def test_scores_threshold_and_predict_agree(cancer):
+    ds, normal, det = cancer
+    X = ds.X_test
+    s, a, d, p = det.score_samples(X), det.anomaly_score(X), det.decision_function(X), det.predict(X)
+    assert s.dtype == np.float64 and s.shape == (len(X),)
+    np.testing.assert_allclose(s, -a)
+    np.testing.assert_allclose(d, s - det.offset_)
+    assert det.threshold_ == -det.offset_
+    np.testing.assert_array_equal(p, np.where(a > det.threshold_, -1, 1))
+    assert set(np.unique(p)) <= {-1, 1}
+
+
+@pytest.mark.parametrize("contamination,expected", [("auto", 0.01), (0.05, 0.05), (0.2, 0.2)])
+def test_contamination_sets_the_flagged_fraction_of_training_data(cancer, contamination, expected):
+    ds, normal, det = cancer
+    refit = AnomalyDetector(contamination=contamination, verbose=False).fit(normal)
+    flagged = (refit.predict(normal) == -1).mean()
+    assert flagged == pytest.approx(expected, abs=1.5 / len(normal))
+    # a larger contamination can only lower the threshold
+    if contamination != "auto":
+        assert refit.threshold_ <= AnomalyDetector(contamination=0.01, verbose=False).fit(normal).threshold_
+
+
+def test_malignant_tumours_score_as_anomalies(cancer):
+    """Real data, fixed seed: trained on benign rows only, it ranks malignant rows higher (AUROC)."""
+    ds, _, det = cancer
+    auroc = roc_auc_score(ds.y_test == 0, det.anomaly_score(ds.X_test))
+    assert auroc > 0.88, auroc
+    # flagged at the threshold: most malignant rows, few benign ones
+    flagged = det.predict(ds.X_test) == -1
+    assert flagged[ds.y_test == 0].mean() > 3 * flagged[ds.y_test == 1].mean()
+
+
+def test_error_scaling_per_feature_is_the_default_for_tables(cancer):
+    ds, normal, det = cancer
+    assert det.error_scaling_ == "feature" and det.feature_scale_.shape == (1, normal.shape[1])
+    # each feature's scaled mean training error is about 1 (what the scaling is for)
+    per_feature = det.explain(normal).mean(0)
+    assert np.all(per_feature < 1.2) and np.median(per_feature) > 0.8
+
+
+def test_ensemble_averages_members_with_different_seeds(cancer):
+    ds, normal, _ = cancer
+    ens = AnomalyDetector(_small_ae(epochs=30), n_estimators=3, error_scaling="none", verbose=False).fit(normal)
+    assert [ae.random_state for ae in ens.estimators_] == [0, 1, 2]
+    members = [AnomalyDetector(_small_ae(epochs=30), random_state=i, error_scaling="none", verbose=False)
+               .fit(normal).anomaly_score(ds.X_test) for i in range(3)]
+    np.testing.assert_allclose(ens.anomaly_score(ds.X_test), np.mean(members, axis=0), rtol=1e-5)
+
+
+# ------------------------------------------------------------------ images and explain()
+def test_explain_shows_where_an_image_is_abnormal():
+    """Digits trained without a bright square: the error map peaks where the square was pasted."""
+    ds = aekit.load_dataset("digits")
+    ae = AutoEncoder(8, net="mlp", epochs=40, lr=3e-3, verbose=False)
+    det = AnomalyDetector(ae, verbose=False).fit(ds.X_train)
+    X = ds.X_test[:20].copy()
+    X[:, 0:3, 5:8] = 16.0  # top-right corner, empty in most digits
+    maps = det.explain(X)
+    assert maps.shape == (20, 8, 8)
+    inside = maps[:, 0:3, 5:8].mean()
+    outside = np.delete(maps.reshape(20, -1), [r * 8 + c for r in range(3) for c in range(5, 8)], axis=1).mean()
+    assert inside > 3 * outside
+    assert (det.anomaly_score(X) > det.anomaly_score(ds.X_test[:20])).mean() > 0.9
+
+
+def test_one_class_digits_beat_pca_reconstruction_error():
+    """Real 8x8 digits: normal = 0s, the rest anomalies; AE reconstruction error ranks at least as well as PCA."""
+    ds = aekit.load_dataset("digits")
+    normal = ds.X_train[ds.y_train == 0].reshape(-1, 64)
+    X, y = ds.X_test.reshape(-1, 64), ds.y_test != 0
+    det = AnomalyDetector(AutoEncoder(4, net_options=dict(hidden=[64]), epochs=150, lr=3e-3, verbose=False),
+                          verbose=False).fit(normal)
+    pca = PCA(4).fit(normal)
+    pca_err = ((pca.inverse_transform(pca.transform(X)) - X) ** 2).mean(1)
+    ae_auc, pca_auc = roc_auc_score(y, det.anomaly_score(X)), roc_auc_score(y, pca_err)
+    assert ae_auc > 0.97 and ae_auc >= pca_auc - 0.01, (ae_auc, pca_auc)
+
+
+# ------------------------------------------------------------------ persistence and bad input
+def test_save_load_round_trip(cancer, tmp_path):
+    ds, _, det = cancer
+    det.save(tmp_path / "det")
+    back = AnomalyDetector.load(tmp_path / "det")
+    np.testing.assert_allclose(back.anomaly_score(ds.X_test), det.anomaly_score(ds.X_test), rtol=1e-6)
+    assert back.threshold_ == det.threshold_ and back.get_params()["contamination"] == "auto"
+
+
+def test_a_plain_autoencoder_is_not_a_detector(tmp_path):
+    ds = aekit.load_dataset("wine")
+    _small_ae().fit(ds.X_train).save(tmp_path / "ae")
+    with pytest.raises(CheckpointError, match=r"not the 'aekit-detector' expected.*aekit detect fit"):
+        AnomalyDetector.load(tmp_path / "ae")
+    with pytest.raises(FileNotFoundError, match=r"No aekit checkpoint at .*nothing"):
+        AnomalyDetector.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(contamination=0.7), r"contamination=0\.7 must be 'auto' or a fraction in \(0, 0\.5\]"),
+    (dict(contamination=0), r"contamination=0"),
+    (dict(error="rmse"), r"error='rmse' must be 'mse' or 'mae'"),
+    (dict(error_scaling="pixel"), r"error_scaling='pixel'"),
+    (dict(n_estimators=0), r"n_estimators=0 must be a positive integer"),
+    (dict(autoencoder="mlp"), r"autoencoder must be an aekit.AutoEncoder"),
+])
+def test_bad_parameters_are_clear(kw, match):
+    with pytest.raises(ConfigError, match=match):
+        AnomalyDetector(verbose=False, **kw).fit(np.random.default_rng(0).random((20, 3)))
+
+
+def test_bad_data_is_clear(cancer):
+    ds, normal, det = cancer
+    with pytest.raises(DataError, match=r"30 features"):
+        det.predict(ds.X_test[:, :10])
+    bad = ds.X_test[:5].copy()
+    bad[2, 3] = np.nan
+    with pytest.raises(DataError, match=r"NaN"):
+        det.anomaly_score(bad)
+    with pytest.raises(DataError, match=r"empty|0 samples|no samples"):
+        det.predict(ds.X_test[:0])
+    with pytest.raises(NotFittedError):
+        AnomalyDetector().predict(ds.X_test)
+    assert issubclass(NotFittedError, AekitError)
