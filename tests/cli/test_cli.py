@@ -79,7 +79,7 @@ def test_feature_mismatch_on_encode_is_reported(wine_model, tmp_path, capsys):
     assert not (tmp_path / "c.npy").exists()
 
 
-@pytest.mark.parametrize("cmd", ["train", "encode", "reconstruct", "info", "tour"])
+@pytest.mark.parametrize("cmd", ["train", "encode", "reconstruct", "denoise", "detect", "info", "tour"])
 def test_help_has_examples(cmd, capsys):
     with pytest.raises(SystemExit) as exc:
         main([cmd, "--help"])
