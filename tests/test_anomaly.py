@@ -140,6 +140,7 @@ def test_a_plain_autoencoder_is_not_a_detector(tmp_path):
     (dict(error="rmse"), r"error='rmse' must be 'mse' or 'mae'"),
     (dict(error_scaling="pixel"), r"error_scaling='pixel'"),
     (dict(n_estimators=0), r"n_estimators=0 must be a positive integer"),
+    (dict(latent_weight=-1), r"latent_weight=-1 must be a number >= 0"),
     (dict(autoencoder="mlp"), r"autoencoder must be an aekit.AutoEncoder"),
 ])
 def test_bad_parameters_are_clear(kw, match):
@@ -160,3 +161,22 @@ def test_bad_data_is_clear(cancer):
     with pytest.raises(NotFittedError):
         AnomalyDetector().predict(ds.X_test)
     assert issubclass(NotFittedError, AekitError)
+
+
+def test_latent_term_is_the_mahalanobis_distance_of_the_codes(cancer):
+    """score(latent_weight=w) - score(w=0) = w * squared Mahalanobis distance / code size (same seed)."""
+    from sklearn.covariance import LedoitWolf
+
+    ds, normal, _ = cancer
+    ae = _small_ae(latent_dim=3, epochs=20)
+    plain = AnomalyDetector(ae, latent_weight=0.0, verbose=False).fit(normal)
+    mixed = AnomalyDetector(ae, latent_weight=2.0, verbose=False).fit(normal)
+    codes_tr = plain.estimators_[0].transform(normal).astype(np.float64)
+    lw = LedoitWolf().fit(codes_tr)
+    d = plain.estimators_[0].transform(ds.X_test).astype(np.float64) - lw.location_
+    maha = np.einsum("ij,jk,ik->i", d, lw.precision_, d) / 3
+    np.testing.assert_allclose(mixed.anomaly_score(ds.X_test) - plain.anomaly_score(ds.X_test), 2.0 * maha,
+                               rtol=1e-4, atol=1e-6)
+    # both terms are normalised to about 1 on the training data
+    assert plain.anomaly_score(normal).mean() == pytest.approx(1.0, rel=1e-4)
+    assert (mixed.anomaly_score(normal) - plain.anomaly_score(normal)).mean() == pytest.approx(2.0, rel=0.05)

@@ -21,10 +21,19 @@ error on the training data, so a feature that is always hard to rebuild does
 not drown the others (``"auto"``: per feature for tables, none for images,
 whose border pixels are never wrong in training). With ``n_estimators > 1`` the
 scores of several auto-encoders trained with different seeds are averaged.
+
+``latent_weight`` (default 1) adds a latent-density term (as DAGMM, Zong et al. 2018,
+https://openreview.net/forum?id=BJJLHbb0-): the squared Mahalanobis distance of
+the sample's code from the training codes (Ledoit-Wolf covariance), divided by
+the code size. Both terms are normalised to 1 on average over the training data,
+so the score is ``recon / mean_train_recon + latent_weight * mahalanobis / dim``:
+a sample the model rebuilds well but whose code lies where no training code was
+is caught too.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import os
@@ -43,15 +52,14 @@ DETECTOR_KIND = "aekit-detector"
 AUTO_CONTAMINATION = 0.01  # "auto": flag the 1% least typical of the (assumed clean) training data
 
 
-def default_autoencoder(sample_shape: tuple[int, ...], n_samples: int) -> AutoEncoder:
+def default_autoencoder(sample_shape: tuple[int, ...]) -> AutoEncoder:
     """The auto-encoder used when none is given, chosen from the data's shape."""
     if len(sample_shape) >= 2:  # images: the benchmarked conv recipe
         return AutoEncoder(32, net_options=dict(channels=[32, 64], kernel_size=4, fc_hidden=[256]), loss="mse",
                            lr=3e-3, epochs=30, augment="shift:1")
     d = int(math.prod(sample_shape))
-    # tables: a code of about a quarter of the features; enough steps even for a few hundred rows
-    epochs = int(min(300, max(50, 20000 // max(1, n_samples))))
-    return AutoEncoder(max(2, d // 4), net_options=dict(hidden=[max(16, 2 * d)]), lr=3e-3, epochs=epochs)
+    # tables: a small code (a third of the features, 2 to 4) so anomalies do not fit through it
+    return AutoEncoder(min(4, max(2, d // 3)), net_options=dict(hidden=[64]), lr=3e-3, epochs=100)
 
 
 class AnomalyDetector(OutlierMixin, BaseEstimator):
@@ -65,18 +73,20 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     contamination : ``"auto"`` (1% of the training data falls below the threshold) or a fraction in (0, 0.5].
     error : ``"mse"`` or ``"mae"``, the per-feature error.
     error_scaling : ``"auto"``, ``"feature"`` (divide by each feature's mean training error) or ``"none"``.
+    latent_weight : weight of the latent-density (Mahalanobis) term (default 1); 0 = reconstruction error only.
     random_state : seed of the first auto-encoder.
     verbose : progress bars while training.
     """
 
     def __init__(self, autoencoder: AutoEncoder | None = None, *, n_estimators: int = 1,
                  contamination: float | str = "auto", error: str = "mse", error_scaling: str = "auto",
-                 random_state: int = 0, verbose: bool = True):
+                 latent_weight: float = 1.0, random_state: int = 0, verbose: bool = True):
         self.autoencoder = autoencoder
         self.n_estimators = n_estimators
         self.contamination = contamination
         self.error = error
         self.error_scaling = error_scaling
+        self.latent_weight = latent_weight
         self.random_state = random_state
         self.verbose = verbose
 
@@ -89,6 +99,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             raise ConfigError(f"error={self.error!r} must be 'mse' or 'mae'.")
         if self.error_scaling not in ("auto", "feature", "none"):
             raise ConfigError(f"error_scaling={self.error_scaling!r} must be 'auto', 'feature' or 'none'.")
+        w = self.latent_weight
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0 <= w < float("inf"):
+            raise ConfigError(f"latent_weight={w!r} must be a number >= 0 (0 = reconstruction error only).")
         n = self.n_estimators
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ConfigError(f"n_estimators={n!r} must be a positive integer.")
@@ -105,7 +118,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Train on normal data ``X`` (labels ``y`` are ignored) and set the threshold."""
         self._validate_params()
         X = check_input(X, estimator=type(self).__name__)
-        base = self.autoencoder if self.autoencoder is not None else default_autoencoder(X.shape[1:], len(X))
+        base = self.autoencoder if self.autoencoder is not None else default_autoencoder(X.shape[1:])
         estimators = []
         for i in range(self.n_estimators):
             ae = clone(base).set_params(random_state=self.random_state + i, verbose=self.verbose)
@@ -116,14 +129,27 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         is_image = len(self.estimators_[0].model_config_.input_shape) == 3
         scaling = self.error_scaling if self.error_scaling != "auto" else ("none" if is_image else "feature")
         self.error_scaling_ = scaling
+        self._make_float64_models()
         self.feature_scale_ = None
+        outs = [self._forward(i, X) for i in range(len(self.estimators_))]
         if scaling == "feature":  # (n_estimators, *net_shape): each model's mean training error per feature
-            maps = [self._error_map(ae, X) for ae in self.estimators_]
-            scale = np.stack([m.mean(0) for m in maps])
-            self.feature_scale_ = (scale + 1e-2 * scale.mean(axis=tuple(range(1, scale.ndim)), keepdims=True)
-                                   + 1e-12).astype(np.float32)
+            scale = np.stack([m.mean(0) for _, m in outs])
+            self.feature_scale_ = scale + 1e-2 * scale.mean(axis=tuple(range(1, scale.ndim)), keepdims=True) + 1e-12
+        self._fit_normalisers(X, [c for c, _ in outs])
         self._set_threshold(self.score_samples(X))
         return self
+
+    def _fit_normalisers(self, X: np.ndarray, codes: list[np.ndarray]) -> None:
+        """Training means of the reconstruction term, and the Gaussian of the training codes."""
+        from sklearn.covariance import LedoitWolf
+
+        maps, _ = self._terms(X, normalised=False)
+        self.recon_mean_ = maps.reshape(len(maps), len(X), -1).mean(axis=2).mean(axis=1)
+        self.code_mean_, self.code_precision_ = [], []
+        for c in codes:
+            lw = LedoitWolf().fit(c)  # shrinkage: a few hundred samples, codes of size up to ~100
+            self.code_mean_.append(lw.location_)
+            self.code_precision_.append(lw.precision_)
 
     def _set_threshold(self, train_scores: np.ndarray) -> None:
         c = AUTO_CONTAMINATION if self.contamination == "auto" else float(self.contamination)
@@ -131,25 +157,49 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self.threshold_ = -self.offset_
 
     # ------------------------------------------------------------------ scoring
-    def _error_map(self, ae: AutoEncoder, X: np.ndarray) -> np.ndarray:
-        """Per-feature error in the model's scaled units: ``(n, *net_shape)``."""
-        x = ae._prepare(X)
-        power = 2 if self.error == "mse" else 1
-        return ae._batched(lambda b: (ae.model_.decode(ae.model_.encode(b).z) - b).abs() ** power, x)
+    def _make_float64_models(self) -> None:
+        """Scoring runs in float64 copies of the models: scores then do not depend on how the data is
+        batched (float32 matrix products round differently for 1 row and for 20)."""
+        self._models64 = [copy.deepcopy(ae.model_).double().eval() for ae in self.estimators_]
 
-    def _scaled_maps(self, X) -> np.ndarray:
-        """Error maps of every estimator, feature-scaled when configured: ``(n_estimators, n, *net_shape)``."""
+    @torch.no_grad()
+    def _forward(self, i: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Codes ``(n, code_dim)`` and per-feature errors ``(n, *net_shape)`` of estimator ``i``, float64,
+        in the model's scaled units (``X`` already validated)."""
+        ae, model = self.estimators_[i], self._models64[i]
+        x = torch.from_numpy(ae.scaler_.transform(X)).double().reshape(len(X), *ae.model_config_.input_shape)
+        power = 2 if self.error == "mse" else 1
+        codes, maps = [], []
+        for start in range(0, len(x), 1024):
+            b = x[start:start + 1024]
+            out = model.encode(b)
+            codes.append(out.code.flatten(1))
+            maps.append((model.decode(out.z) - b).abs() ** power)
+        return torch.cat(codes).numpy(), torch.cat(maps).numpy()
+
+    def _terms(self, X, normalised: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Error maps of every estimator ``(n_estimators, n, *net_shape)``, feature-scaled when configured
+        and (``normalised``) divided by each estimator's mean training error; and the latent term ``(n,)``:
+        squared Mahalanobis distance of the codes / code size, averaged over estimators."""
         self._check_fitted()
         X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
-        maps = np.stack([self._error_map(ae, X) for ae in self.estimators_])
+        outs = [self._forward(i, X) for i in range(len(self.estimators_))]
+        maps = np.stack([m for _, m in outs])
         if self.feature_scale_ is not None:
             maps = maps / self.feature_scale_[:, None]
-        return maps
+        latent = np.zeros(len(X))
+        if normalised:
+            maps = maps / self.recon_mean_.reshape(-1, *[1] * (maps.ndim - 1))
+            for (codes, _), mu, prec in zip(outs, self.code_mean_, self.code_precision_):
+                d = codes - mu
+                latent += ((d @ prec) * d).sum(1) / d.shape[1] / len(outs)
+        return maps, latent
 
     def anomaly_score(self, X) -> np.ndarray:
-        """Higher = more abnormal (PyOD's convention): mean per-feature error, averaged over estimators."""
-        maps = self._scaled_maps(X)
-        return maps.reshape(maps.shape[0], maps.shape[1], -1).mean(axis=(0, 2)).astype(np.float64)
+        """Higher = more abnormal (PyOD's convention): normalised reconstruction error averaged over
+        estimators, plus ``latent_weight`` times the latent-density term."""
+        maps, latent = self._terms(X)
+        return maps.reshape(maps.shape[0], maps.shape[1], -1).mean(axis=(0, 2)) + self.latent_weight * latent
 
     def score_samples(self, X) -> np.ndarray:
         """Higher = more normal (scikit-learn's convention): ``-anomaly_score(X)``."""
@@ -166,7 +216,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     def explain(self, X) -> np.ndarray:
         """Where each sample is abnormal: the per-feature error, shaped like one input (e.g. ``(n, H, W)``)."""
-        maps = self._scaled_maps(X).mean(0)  # (n, *net_shape)
+        maps = self._terms(X)[0].mean(0)  # (n, *net_shape)
         return maps.reshape(len(maps), *self.input_shape_).astype(np.float32)
 
     def __sklearn_tags__(self):
@@ -185,6 +235,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             tensors.update({f"m{i}.{k}": v for k, v in weights.items()})
         if self.feature_scale_ is not None:
             tensors["detector.feature_scale"] = torch.from_numpy(np.ascontiguousarray(self.feature_scale_))
+        tensors["detector.recon_mean"] = torch.from_numpy(self.recon_mean_)
+        for i, (mu, prec) in enumerate(zip(self.code_mean_, self.code_precision_)):
+            tensors[f"detector.code_mean.{i}"] = torch.from_numpy(np.ascontiguousarray(mu))
+            tensors[f"detector.code_precision.{i}"] = torch.from_numpy(np.ascontiguousarray(prec))
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "autoencoder"}
         meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
                 "offset": self.offset_, "error_scaling": self.error_scaling_, "input_shape": list(self.input_shape_),
@@ -212,6 +266,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         det.n_features_in_ = int(math.prod(det.input_shape_))
         fs = tensors.get("detector.feature_scale")
         det.feature_scale_ = None if fs is None else fs.numpy()
+        try:
+            det.recon_mean_ = tensors["detector.recon_mean"].numpy()
+            det.code_mean_ = [tensors[f"detector.code_mean.{i}"].numpy() for i in range(len(det.estimators_))]
+            det.code_precision_ = [tensors[f"detector.code_precision.{i}"].numpy()
+                                   for i in range(len(det.estimators_))]
+        except KeyError as exc:
+            raise CheckpointError(f"Corrupt detector checkpoint {str(path)!r}: weights lack {exc}. "
+                                  "Re-train or re-save it.") from None
+        det._make_float64_models()
         return det
 
 
