@@ -62,7 +62,7 @@ def run_fit(args) -> int:
     from ..anomaly import AnomalyDetector, default_autoencoder
 
     X, _ = load_input(args.data, tuple(args.image_size) if args.image_size else None)
-    ae = default_autoencoder(X.shape[1:], len(X))
+    ae = default_autoencoder(X.shape[1:])
     if args.latent_dim is not None:
         ae.set_params(latent_dim=args.latent_dim)
     if args.epochs is not None:
