@@ -130,24 +130,24 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         scaling = self.error_scaling if self.error_scaling != "auto" else ("none" if is_image else "feature")
         self.error_scaling_ = scaling
         self._make_float64_models()
+        outs = [self._forward(i, X) for i in range(len(self.estimators_))]  # one pass over the training data
         self.feature_scale_ = None
-        outs = [self._forward(i, X) for i in range(len(self.estimators_))]
         if scaling == "feature":  # (n_estimators, *net_shape): each model's mean training error per feature
             scale = np.stack([m.mean(0) for _, m in outs])
             self.feature_scale_ = scale + 1e-2 * scale.mean(axis=tuple(range(1, scale.ndim)), keepdims=True) + 1e-12
-        self._fit_normalisers(X, [c for c, _ in outs])
-        self._set_threshold(self.score_samples(X))
+        self._fit_normalisers(outs)
+        maps, latent = self._combine(outs)
+        self._set_threshold(-self._score(maps, latent))
         return self
 
-    def _fit_normalisers(self, X: np.ndarray, codes: list[np.ndarray]) -> None:
+    def _fit_normalisers(self, outs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Training means of the reconstruction term, and the Gaussian of the training codes."""
         from sklearn.covariance import LedoitWolf
 
-        maps, _ = self._terms(X, normalised=False)
-        self.recon_mean_ = maps.reshape(len(maps), len(X), -1).mean(axis=2).mean(axis=1)
+        self.recon_mean_ = np.array([self._scale_features(i, m).mean() for i, (_, m) in enumerate(outs)])
         self.code_mean_, self.code_precision_ = [], []
-        for c in codes:
-            lw = LedoitWolf().fit(c)  # shrinkage: a few hundred samples, codes of size up to ~100
+        for codes, _ in outs:
+            lw = LedoitWolf().fit(codes)  # shrinkage: a few hundred samples, codes of size up to ~100
             self.code_mean_.append(lw.location_)
             self.code_precision_.append(lw.precision_)
 
@@ -177,29 +177,33 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             maps.append((model.decode(out.z) - b).abs() ** power)
         return torch.cat(codes).numpy(), torch.cat(maps).numpy()
 
-    def _terms(self, X, normalised: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Error maps of every estimator ``(n_estimators, n, *net_shape)``, feature-scaled when configured
-        and (``normalised``) divided by each estimator's mean training error; and the latent term ``(n,)``:
-        squared Mahalanobis distance of the codes / code size, averaged over estimators."""
+    def _scale_features(self, i: int, err_map: np.ndarray) -> np.ndarray:
+        return err_map if self.feature_scale_ is None else err_map / self.feature_scale_[i]
+
+    def _combine(self, outs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """From each estimator's (codes, error map): the error maps ``(n_estimators, n, *net_shape)``,
+        feature-scaled when configured and divided by each estimator's mean training error; and the latent
+        term ``(n,)``: squared Mahalanobis distance of the codes / code size, averaged over estimators."""
+        maps = np.stack([self._scale_features(i, m) / self.recon_mean_[i] for i, (_, m) in enumerate(outs)])
+        latent = np.zeros(maps.shape[1])
+        for (codes, _), mu, prec in zip(outs, self.code_mean_, self.code_precision_):
+            d = codes - mu
+            latent += ((d @ prec) * d).sum(1) / d.shape[1] / len(outs)
+        return maps, latent
+
+    def _terms(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``_combine`` of every estimator's forward pass over validated ``X``."""
         self._check_fitted()
         X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
-        outs = [self._forward(i, X) for i in range(len(self.estimators_))]
-        maps = np.stack([m for _, m in outs])
-        if self.feature_scale_ is not None:
-            maps = maps / self.feature_scale_[:, None]
-        latent = np.zeros(len(X))
-        if normalised:
-            maps = maps / self.recon_mean_.reshape(-1, *[1] * (maps.ndim - 1))
-            for (codes, _), mu, prec in zip(outs, self.code_mean_, self.code_precision_):
-                d = codes - mu
-                latent += ((d @ prec) * d).sum(1) / d.shape[1] / len(outs)
-        return maps, latent
+        return self._combine([self._forward(i, X) for i in range(len(self.estimators_))])
+
+    def _score(self, maps: np.ndarray, latent: np.ndarray) -> np.ndarray:
+        return maps.reshape(maps.shape[0], maps.shape[1], -1).mean(axis=(0, 2)) + self.latent_weight * latent
 
     def anomaly_score(self, X) -> np.ndarray:
         """Higher = more abnormal (PyOD's convention): normalised reconstruction error averaged over
         estimators, plus ``latent_weight`` times the latent-density term."""
-        maps, latent = self._terms(X)
-        return maps.reshape(maps.shape[0], maps.shape[1], -1).mean(axis=(0, 2)) + self.latent_weight * latent
+        return self._score(*self._terms(X))
 
     def score_samples(self, X) -> np.ndarray:
         """Higher = more normal (scikit-learn's convention): ``-anomaly_score(X)``."""
