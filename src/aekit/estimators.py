@@ -140,7 +140,24 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             self.history_ = trainer.fit(model, xs, resume=resume)
         self.model_ = model.cpu().eval() if trainer.device.type != "cpu" else model.eval()
         self.model_config_, self.train_config_ = mcfg, tcfg
+        self.prior_history_ = None
+        if getattr(self.model_.bottleneck, "prior", None) is not None:
+            self._fit_prior(xs)
         return self
+
+    def _fit_prior(self, xs: torch.Tensor) -> None:
+        """Second stage of a discrete generative model: fit the code prior on the training indices."""
+        bottleneck = self.model_.bottleneck
+        idx = torch.from_numpy(self._batched(lambda b: self.model_.encode(b).code, xs))  # (n, G) as floats
+        pc = bottleneck.prior.config
+        tcfg = TrainConfig(epochs=pc.epochs, batch_size=pc.batch_size, lr=pc.lr, weight_decay=pc.weight_decay,
+                           val_fraction=0.1, patience=pc.patience, grad_clip=1.0, seed=self.random_state,
+                           device=self.device, progress=bool(self.verbose))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state + 1)
+            trainer = Trainer(tcfg)
+            self.prior_history_ = trainer.fit(bottleneck.prior, idx)
+        bottleneck.prior.cpu().eval()
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -181,6 +198,56 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         out = self._batched(lambda b: self.model_.decode(self.model_.encode(b).z), x)
         return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
 
+    def codes(self, X) -> np.ndarray:
+        """Discrete indices of ``X``: ``(n, latent_dim)`` int64 (VQ entries, categories or bits)."""
+        self._check_fitted()
+        if not hasattr(self.model_.bottleneck, "vocab_size"):
+            raise ConfigError(f"codes() needs a discrete bottleneck ('vq', 'categorical', 'binary'); this model's "
+                              f"is {self.model_config_.bottleneck!r}. Use transform() for continuous codes.")
+        return self.transform(X).astype(np.int64)
+
+    def sample(self, n: int = 16, *, random_state: int | None = None, temperature: float = 1.0) -> np.ndarray:
+        """Generate ``n`` new samples by decoding codes drawn from the prior.
+
+        Works for the Gaussian (VAE) bottleneck and for discrete ones trained with a prior
+        (``bottleneck_options={"prior": {...}}``); other models raise ``NoPriorError``.
+        ``temperature`` scales the spread of the prior (< 1: more typical, less varied samples).
+        """
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"n={n!r} must be a positive integer (how many samples to draw).")
+        if not (isinstance(temperature, (int, float)) and temperature > 0):
+            raise ConfigError(f"temperature={temperature!r} must be a number > 0.")
+        bottleneck = self.model_.bottleneck
+        gen = torch.Generator().manual_seed(self.random_state if random_state is None else int(random_state))
+        with torch.no_grad():
+            if hasattr(bottleneck, "sample_indices"):
+                z = bottleneck.indices_to_z(bottleneck.sample_indices(int(n), gen, temperature=float(temperature)))
+            else:
+                z = bottleneck.sample_prior(int(n), gen) * float(temperature)
+        out = self._batched(self.model_.decode, z)
+        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+
+    def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
+        """Decode ``steps`` points on the straight line between the codes of samples ``a`` and ``b``.
+
+        Returns ``(steps, *sample_shape)``; the first and last are the reconstructions of ``a`` and ``b``.
+        """
+        self._check_fitted()
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+            raise ConfigError(f"steps={steps!r} must be an integer >= 2.")
+        pair = [np.asarray(v) for v in (a, b)]
+        pair = [v.reshape(1, *v.shape) if v.shape == tuple(self.input_shape_) else v for v in pair]
+        x = self._prepare(np.concatenate(pair))
+        if len(x) != 2:
+            raise DataError(f"interpolate() takes two samples of shape {self.input_shape_}; got {len(x)} rows.")
+        with torch.no_grad():
+            z = self.model_.encode(x).z  # (2, out_features): what the decoder reads
+            t = torch.linspace(0, 1, int(steps)).unsqueeze(1)
+            zs = (1 - t) * z[:1] + t * z[1:]
+        out = self._batched(self.model_.decode, zs)
+        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+
     def score_samples(self, X) -> np.ndarray:
         """Negative mean squared reconstruction error per sample, in the scaled space (higher = more typical)."""
         x = self._prepare(X)
@@ -210,7 +277,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
                 "model_config": to_dict(self.model_config_), "train_config": to_dict(self.train_config_),
                 "scaler_config": to_dict(self.scaler_.config), "input_shape": list(self.input_shape_),
-                "history": self.history_.to_dict()}
+                "history": self.history_.to_dict(),
+                "prior_history": self.prior_history_.to_dict() if getattr(self, "prior_history_", None) else None}
         weights = {**self.model_.state_dict(), **self.scaler_.state_dict()}
         return meta, weights
 
@@ -239,6 +307,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             scfg = from_dict(ScalerConfig, meta["scaler_config"])
             est.input_shape_ = tuple(meta["input_shape"])
             est.history_ = History.from_dict(meta["history"])
+            ph = meta.get("prior_history")
+            est.prior_history_ = History.from_dict(ph) if ph else None
         except KeyError as exc:
             raise CheckpointError(f"Corrupt checkpoint {str(path)!r}: config.json lacks {exc}. "
                                   "Re-save or re-train the model.") from None

@@ -6,6 +6,8 @@ named loss terms; the trainer only sums ``out["loss"]`` and steps.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -20,6 +22,7 @@ class AEModel(nn.Module):
         super().__init__()
         self.config = config
         self.bottleneck = create_bottleneck(config.bottleneck, config.latent_dim, **config.bottleneck_options)
+        self.bottleneck.data_dim = math.prod(config.input_shape)  # KL and such per input feature
         # g_a and g_s in CompressAI's words: analysis (encoder) and synthesis (decoder) transforms.
         self.encoder, self.decoder = create_nets(
             config.net, config.input_shape, self.bottleneck.in_features, self.bottleneck.out_features,
@@ -60,4 +63,4 @@ class AEModel(nn.Module):
         w = self.config.loss_weights
         loss = sum(w.get(k, 1.0) * v for k, v in losses.items())
         return {"x_hat": self.output(logits), "logits": logits, "bottleneck": out,
-                "per_sample": per_sample, "losses": losses, "loss": loss}
+                "per_sample": per_sample, "losses": losses, "loss": loss, "info": out.info}

@@ -44,6 +44,8 @@ class History:
     stopped_early: bool = False
     train_seconds: float = 0.0
     samples_seen: int = 0
+    # per epoch, the mean of what the model reports in ``out["info"]`` (codebook perplexity and usage, KL, ...)
+    info: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def samples_per_second(self) -> float:
@@ -53,7 +55,7 @@ class History:
         return {"train_loss": self.train_loss, "val_loss": self.val_loss, "best_epoch": self.best_epoch,
                 "best_val": None if math.isinf(self.best_val) else self.best_val,
                 "epochs_run": self.epochs_run, "stopped_early": self.stopped_early,
-                "train_seconds": self.train_seconds, "samples_seen": self.samples_seen}
+                "train_seconds": self.train_seconds, "samples_seen": self.samples_seen, "info": self.info}
 
     @classmethod
     def from_dict(cls, d: dict) -> "History":
@@ -111,6 +113,10 @@ def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
         pid, name = key.split(".", 1)
         state.setdefault(int(pid), {})[name] = v
     return {"state": state, "param_groups": meta["param_groups"]}
+
+
+# statistics worth watching live in the progress bar; all are kept in History.info
+_SHOWN_INFO = ("perplexity", "usage", "kl_nats", "tau")
 
 
 class Trainer:
@@ -239,6 +245,7 @@ class Trainer:
                 t0 = time.perf_counter()
                 perm = torch.randperm(n, generator=gen)
                 run_loss, run_n = 0.0, 0
+                info_sum: dict[str, float] = {}
                 for b in range(steps_per_epoch):
                     idx = perm[b * bs:(b + 1) * bs]
                     xb = x[idx]
@@ -271,14 +278,19 @@ class Trainer:
                     opt.step()
                     run_loss += loss * n_local
                     run_n += n_local
+                    for k, v in out.get("info", {}).items():
+                        info_sum[k] = info_sum.get(k, 0.0) + float(v)
                     # postfix first without a redraw: update() then redraws at most every mininterval
+                    shown = {k: f"{v:.4g}" for k, v in out.get("info", {}).items() if k in _SHOWN_INFO}
                     bar.set_postfix(loss=f"{run_loss / max(1, run_n):.4g}",
-                                    val=f"{history.val_loss[-1]:.4g}" if history.val_loss else "-", refresh=False)
+                                    val=f"{history.val_loss[-1]:.4g}" if history.val_loss else "-", **shown,
+                                    refresh=False)
                     bar.update(1)
                 history.train_seconds += time.perf_counter() - t0
                 run_loss, run_n = dist_utils.all_reduce_sum([run_loss, float(run_n)], self.device)
                 history.samples_seen += int(run_n)
                 history.train_loss.append(run_loss / max(1.0, run_n))
+                history.info.append({k: v / steps_per_epoch for k, v in info_sum.items()})
                 history.epochs_run = epoch + 1
                 # early stopping on validation loss (train loss when there is no validation split);
                 # rank 0's score decides on every process so they stop together
@@ -298,7 +310,7 @@ class Trainer:
                     self._save_state(model, opt, history, gen, best_state, extra_meta)
                     dist_utils.barrier()  # no process runs ahead of the state on disk
                 logs = {"epoch": epoch + 1, "train_loss": history.train_loss[-1],
-                        "val_loss": history.val_loss[-1] if history.val_loss else None}
+                        "val_loss": history.val_loss[-1] if history.val_loss else None, **history.info[-1]}
                 for cb in self.callbacks:
                     cb(self, epoch + 1, logs)
         finally:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..errors import NoPriorError
+from ..errors import ConfigError, NoPriorError
 from ..registry import Registry
 
 
@@ -36,6 +36,11 @@ class Bottleneck(nn.Module):
     def __init__(self, latent_dim: int) -> None:
         super().__init__()
         self.latent_dim = int(latent_dim)
+        if self.latent_dim < 1:
+            raise ConfigError(f"latent_dim={latent_dim} must be a positive integer.")
+        # values per sample of the data; the model sets it so that terms like the KL can be expressed
+        # per input feature, on the scale of the per-feature mean reconstruction loss
+        self.data_dim = 1
 
     @property
     def in_features(self) -> int:
@@ -63,8 +68,64 @@ class Bottleneck(nn.Module):
         """Draw ``n`` codes ``z`` from the prior; only generative bottlenecks have one."""
         raise NoPriorError(
             f"The {type(self).__name__} bottleneck has no generative prior, so it cannot sample. "
-            "Train with a generative bottleneck (e.g. a Gaussian/VAE one) to use sample()."
+            "Train with bottleneck='gaussian' (a VAE), or a discrete bottleneck ('vq', 'categorical', "
+            "'binary') with a learned prior: bottleneck_options={'prior': {}}."
         )
+
+
+class DiscreteBottleneck(Bottleneck):
+    """A bottleneck whose code is ``latent_dim`` indices, each one of ``vocab_size`` symbols.
+
+    An optional learned prior over the index sequence (``prior={...}``, see :mod:`aekit.priors`)
+    makes it generative: ``sample_prior`` draws indices from the prior and maps them to ``z``.
+    The prior is trained after the auto-encoder, on the indices of the training data.
+    """
+
+    def __init__(self, latent_dim: int, vocab_size: int, prior: dict | None = None) -> None:
+        super().__init__(latent_dim)
+        self.vocab_size = int(vocab_size)
+        self.prior = None
+        if prior is not None:
+            from ..priors import create_prior
+
+            self.prior = create_prior(self.latent_dim, self.vocab_size, prior)
+
+    @property
+    def generative(self) -> bool:  # type: ignore[override]
+        return self.prior is not None
+
+    @property
+    def code_dim(self) -> int:
+        return self.latent_dim
+
+    def check_indices(self, code: torch.Tensor) -> torch.Tensor:
+        """``code`` (floats or ints, ``(B, latent_dim)``) as validated long indices."""
+        if code.ndim != 2 or code.shape[1] != self.latent_dim:
+            raise ConfigError(f"Codes of shape {tuple(code.shape)} do not fit this {type(self).__name__} "
+                              f"bottleneck: expected (n, {self.latent_dim}) indices.")
+        idx = torch.round(code).long() if code.is_floating_point() else code.long()
+        if code.is_floating_point() and not torch.equal(idx.to(code.dtype), code):
+            raise ConfigError(f"Codes of the {type(self).__name__} bottleneck must be whole numbers "
+                              "(indices), as returned by transform().")
+        if idx.numel() and (idx.min() < 0 or idx.max() >= self.vocab_size):
+            raise ConfigError(f"Code indices must lie in [0, {self.vocab_size - 1}]; got values from "
+                              f"{int(idx.min())} to {int(idx.max())}.")
+        return idx
+
+    def indices_to_z(self, idx: torch.Tensor) -> torch.Tensor:  # (B, latent_dim) long -> (B, out_features)
+        raise NotImplementedError
+
+    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+        return self.indices_to_z(self.check_indices(code))
+
+    def sample_indices(self, n: int, generator: torch.Generator | None = None,
+                       temperature: float = 1.0) -> torch.Tensor:
+        if self.prior is None:
+            super().sample_prior(n, generator)  # raises NoPriorError
+        return self.prior.sample(n, generator=generator, temperature=temperature)
+
+    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.indices_to_z(self.sample_indices(n, generator))
 
 
 BOTTLENECKS: Registry[Bottleneck] = Registry("bottleneck")

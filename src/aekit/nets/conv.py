@@ -39,12 +39,21 @@ class ResBlock(nn.Module):
         return x + self.body(x)
 
 
+def _grid_channels(features: int, h: int, w: int, what: str) -> int:
+    if features % (h * w):
+        raise ConfigError(
+            f"grid=True spreads the code over the {h}x{w} feature map, but the {what} has {features} values, "
+            f"not a multiple of {h * w}. For a VQ bottleneck set latent_dim={h * w} (one code vector per position)."
+        )
+    return features // (h * w)
+
+
 def _conv_out(size: int, kernel: int, stride: int, pad: int) -> int:
     return (size + 2 * pad - kernel) // stride + 1
 
 
 class ConvEncoder(nn.Module):
-    def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm, blocks=0):
+    def __init__(self, input_shape, out_features, channels, kernel, fc_hidden, act, norm, blocks=0, grid=False):
         super().__init__()
         c, h, w = input_shape
         pad = (kernel - 1) // 2  # k=3 or k=4 with pad 1 both halve even sizes exactly
@@ -64,6 +73,10 @@ class ConvEncoder(nn.Module):
             c, h, w = ch, _conv_out(h, kernel, 2, pad), _conv_out(w, kernel, 2, pad)
             self.shapes.append((c, h, w))
         self.conv = nn.Sequential(*layers)
+        self.grid = grid
+        if grid:  # a 1x1 conv to the code channels at every position; no dense layers
+            self.fc = nn.Conv2d(c, _grid_channels(out_features, h, w, "encoder output"), 1)
+            return
         sizes = [c * h * w, *fc_hidden, out_features]
         fc: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -73,19 +86,26 @@ class ConvEncoder(nn.Module):
         self.fc = nn.Sequential(*fc)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B, out)
+        if self.grid:  # (B, c, h, w) -> (B, h, w, c) -> flat: each position's c numbers are contiguous
+            return self.fc(self.conv(x)).permute(0, 2, 3, 1).flatten(1)
         return self.fc(self.conv(x).flatten(1))
 
 
 class ConvDecoder(nn.Module):
-    def __init__(self, shapes, in_features, channels, kernel, fc_hidden, act, norm, blocks=0):
+    def __init__(self, shapes, in_features, channels, kernel, fc_hidden, act, norm, blocks=0, grid=False):
         super().__init__()
         self.shapes = shapes
         c, h, w = shapes[-1]
-        sizes = [in_features, *reversed(fc_hidden), c * h * w]
-        fc: list[nn.Module] = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            fc += [nn.Linear(a, b), activation(act)]
-        self.fc = nn.Sequential(*fc)
+        self.grid = grid
+        if grid:
+            self.fc = nn.Sequential(nn.Conv2d(_grid_channels(in_features, h, w, "decoder input"), c, 1),
+                                    activation(act))
+        else:
+            sizes = [in_features, *reversed(fc_hidden), c * h * w]
+            fc: list[nn.Module] = []
+            for a, b in zip(sizes[:-1], sizes[1:]):
+                fc += [nn.Linear(a, b), activation(act)]
+            self.fc = nn.Sequential(*fc)
         pad = (kernel - 1) // 2
         self.ups = nn.ModuleList()
         self.pre = nn.ModuleList()  # residual blocks at each resolution before upsampling (mirrors the encoder)
@@ -101,7 +121,11 @@ class ConvDecoder(nn.Module):
             self.post.append(nn.Identity() if last else nn.Sequential(_norm(norm, c_out), activation(act)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, C, H, W)
-        x = self.fc(z).reshape(z.shape[0], *self.shapes[-1])
+        if self.grid:
+            _, h, w = self.shapes[-1]
+            x = self.fc(z.reshape(z.shape[0], h, w, -1).permute(0, 3, 1, 2))  # (B, c, h, w)
+        else:
+            x = self.fc(z).reshape(z.shape[0], *self.shapes[-1])
         for k, (pre, up, post) in enumerate(zip(self.pre, self.ups, self.post)):
             target = self.shapes[len(self.shapes) - 2 - k][1:]  # (H_i, W_i) of the mirrored stage
             x = post(up(pre(x), output_size=target))
@@ -110,14 +134,16 @@ class ConvDecoder(nn.Module):
 
 @NETS.register("conv")
 def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_size=3,
-         fc_hidden=(), activation="gelu", norm="group", blocks=0):
+         fc_hidden=(), activation="gelu", norm="group", blocks=0, grid=False):
     """Strided-conv encoder ``(C,H,W) -> in_features`` and its transposed-conv mirror.
 
     Options: ``channels`` (one stride-2 stage each), ``kernel_size`` (3 or 4 typical),
     ``fc_hidden`` (widths of dense layers between the feature map and the code),
     ``blocks`` (residual 3x3 blocks added at each resolution, for depth), ``activation``,
     ``norm`` (``"group"``, the default: GroupNorm keeps deep stacks training from the
-    first steps without depending on the batch, or ``"none"``).
+    first steps without depending on the batch, or ``"none"``), ``grid`` (the code is a
+    feature map, one vector per position of the last stage, e.g. 7x7 for 28x28 digits with
+    two stages: for VQ code grids; no dense layers).
     """
     if len(input_shape) != 3:
         raise ConfigError(
@@ -134,7 +160,11 @@ def conv(input_shape, in_features, out_features, channels=(32, 64, 128), kernel_
     fc_hidden = [int(f) for f in fc_hidden]
     if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0:
         raise ConfigError(f"conv blocks={blocks!r} must be a whole number >= 0 (residual blocks per stage).")
-    enc = ConvEncoder(tuple(input_shape), in_features, channels, kernel_size, fc_hidden, activation, norm, blocks)
-    dec = ConvDecoder(enc.shapes, out_features, channels, kernel_size, fc_hidden, activation, norm, blocks)
+    if grid and fc_hidden:
+        raise ConfigError(f"conv grid=True keeps the code spatial, so it takes no fc_hidden (got {fc_hidden}).")
+    enc = ConvEncoder(tuple(input_shape), in_features, channels, kernel_size, fc_hidden, activation, norm, blocks,
+                      bool(grid))
+    dec = ConvDecoder(enc.shapes, out_features, channels, kernel_size, fc_hidden, activation, norm, blocks,
+                      bool(grid))
     assert math.prod(enc.shapes[0]) == math.prod(input_shape)
     return enc, dec

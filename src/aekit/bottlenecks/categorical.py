@@ -1,0 +1,77 @@
+"""One-hot (categorical) codes trained with the Gumbel-softmax relaxation.
+
+Jang, Gu & Poole 2017, https://arxiv.org/abs/1611.01144; Maddison et al. 2017,
+https://arxiv.org/abs/1611.00712. Each of ``latent_dim`` groups holds one of
+``categories`` values; the decoder reads the concatenated one-hot vectors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import ConfigError
+from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck
+
+
+@BOTTLENECKS.register("categorical")
+class Categorical(DiscreteBottleneck):
+    """``latent_dim`` categorical variables of ``categories`` values each.
+
+    Options: ``categories`` (K), ``tau_start``/``tau_end``/``anneal_steps`` (the Gumbel
+    temperature falls exponentially from start to end over that many training steps),
+    ``straight_through`` (hard one-hot forward with soft gradients during training, so
+    training sees what inference sees), ``prior`` (a learned prior over the categories).
+    Inference takes the arg-max, a hard one-hot. The KL to the uniform prior is added as
+    ``kl`` (per input feature), which keeps all categories in play.
+    """
+
+    def __init__(self, latent_dim: int, categories: int = 10, tau_start: float = 1.0, tau_end: float = 0.5,
+                 anneal_steps: int = 5000, straight_through: bool = True, prior: dict | None = None) -> None:
+        if int(categories) < 2:
+            raise ConfigError(f"categorical categories={categories!r} must be >= 2.")
+        if not 0 < float(tau_end) <= float(tau_start):
+            raise ConfigError(f"categorical temperatures need 0 < tau_end ({tau_end}) <= tau_start ({tau_start}).")
+        super().__init__(latent_dim, vocab_size=int(categories), prior=prior)
+        self.categories = int(categories)
+        self.tau_start, self.tau_end, self.anneal_steps = float(tau_start), float(tau_end), int(anneal_steps)
+        self.straight_through = bool(straight_through)
+        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps seen (temperature)
+
+    @property
+    def in_features(self) -> int:
+        return self.latent_dim * self.categories
+
+    @property
+    def out_features(self) -> int:
+        return self.latent_dim * self.categories
+
+    def temperature(self) -> float:
+        frac = min(1.0, float(self.step) / max(1, self.anneal_steps))
+        return self.tau_start * (self.tau_end / self.tau_start) ** frac
+
+    def indices_to_z(self, idx: torch.Tensor) -> torch.Tensor:  # (B, G) -> (B, G*K)
+        return F.one_hot(idx, self.categories).float().flatten(1)
+
+    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, G*K) logits
+        logits = h.reshape(len(h), self.latent_dim, self.categories)  # (B, G, K)
+        idx = logits.argmax(-1)  # (B, G)
+        if self.training:
+            tau = self.temperature()
+            y = F.gumbel_softmax(logits, tau=tau, hard=self.straight_through, dim=-1)
+            self.step += 1
+        else:
+            tau = self.tau_end
+            y = F.one_hot(idx, self.categories).float()
+        logq = F.log_softmax(logits, -1)  # (B, G, K)
+        # KL(q || uniform) = sum q log q + log K, per group; summed over groups, per input feature
+        kl = ((logq.exp() * logq).sum(-1) + math.log(self.categories)).sum(1)  # (B,)
+        usage = torch.bincount(idx.flatten(), minlength=self.categories).float()
+        p = usage / usage.sum()
+        perplexity = float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum()))
+        return BottleneckOutput(z=y.flatten(1), code=idx.float(), indices=idx,
+                                losses={"kl": kl.mean() / self.data_dim},
+                                info={"tau": tau, "perplexity": perplexity,
+                                      "bits": self.latent_dim * math.log2(self.categories)})

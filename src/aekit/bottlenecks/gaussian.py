@@ -1,0 +1,67 @@
+"""The Gaussian bottleneck of a variational auto-encoder (VAE).
+
+Kingma & Welling 2014, https://arxiv.org/abs/1312.6114; the KL weight ``beta`` of
+Higgins et al. 2017 (beta-VAE, https://openreview.net/forum?id=Sy2fzU9gl).
+
+The encoder outputs a mean and a log-variance per latent dimension; training draws
+``z = mu + sigma * eps`` (the reparameterisation trick) and pays
+``KL(q(z|x) || N(0, I))``. At inference ``z = mu``. Sampling draws ``z ~ N(0, I)``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import ConfigError
+from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
+
+
+@BOTTLENECKS.register("gaussian")
+class Gaussian(Bottleneck):
+    """Reparameterised Gaussian code with a KL term.
+
+    Options: ``beta`` (KL weight; 1 = the ELBO for a per-feature BCE loss), ``warmup_steps``
+    (KL weight rises linearly from 0 over this many training steps, against posterior collapse).
+    The KL is reported per input feature (``data_dim``), on the scale of the per-feature mean
+    reconstruction loss, so ``beta`` means the same for every input size.
+    """
+
+    generative = True
+
+    def __init__(self, latent_dim: int, beta: float = 1.0, warmup_steps: int = 0) -> None:
+        super().__init__(latent_dim)
+        if not float(beta) >= 0:
+            raise ConfigError(f"gaussian beta={beta!r} must be a number >= 0.")
+        if int(warmup_steps) < 0:
+            raise ConfigError(f"gaussian warmup_steps={warmup_steps!r} must be >= 0.")
+        self.beta, self.warmup_steps = float(beta), int(warmup_steps)
+        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps seen (KL warm-up)
+
+    @property
+    def in_features(self) -> int:  # mean and log-variance
+        return 2 * self.latent_dim
+
+    def kl_weight(self) -> float:
+        if not self.training or self.warmup_steps == 0:
+            return self.beta  # validation always scores the full objective, so epochs compare
+        return self.beta * min(1.0, float(self.step) / self.warmup_steps)
+
+    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, 2D)
+        mu, logvar = h.chunk(2, dim=1)  # (B, D) each
+        logvar = logvar.clamp(-30.0, 20.0)  # exp() stays finite in float32
+        if self.training:
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        else:
+            z = mu
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)  # (B,) nats per sample
+        weight = self.kl_weight()
+        if self.training:
+            self.step += 1
+        return BottleneckOutput(z=z, code=mu, losses={"kl": weight * kl.mean() / self.data_dim},
+                                info={"kl_nats": float(kl.detach().mean())})
+
+    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+        return code
+
+    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, generator=generator).to(self.step.device)  # (n, D)
