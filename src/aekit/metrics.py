@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -38,3 +40,39 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB, ``10 log10(peak^2 / MSE)`` with the MSE over every value."""
     mse = mse_per_pixel(a, b)
     return float("inf") if mse == 0 else float(10 * np.log10(peak ** 2 / mse))
+
+
+def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two sets of feature vectors (as FID, Heusel et al.
+    2017, https://arxiv.org/abs/1706.08500): ``|mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))``."""
+    from scipy import linalg
+
+    a, b = np.asarray(feats_a, np.float64), np.asarray(feats_b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(f"frechet_distance needs two (n, d) arrays with the same d and n >= 2; "
+                         f"got {a.shape} and {b.shape}.")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    with warnings.catch_warnings():  # dead (all-zero) features make the product singular: handled below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(cov_a @ cov_b)
+    if not np.isfinite(covmean).all():  # nearly singular product: regularise as the FID reference code does
+        eps = 1e-6 * np.eye(len(cov_a))
+        covmean = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
+    covmean = np.real(covmean)
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(covmean))
+
+
+def histogram_entropy(labels: np.ndarray, n_classes: int) -> float:
+    """Entropy in bits of the label histogram (diversity of generated samples: log2(n_classes) at most)."""
+    p = np.bincount(np.asarray(labels).ravel(), minlength=n_classes).astype(np.float64)
+    p = p[p > 0] / p.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def codebook_usage(indices: np.ndarray, codebook_size: int) -> dict[str, float]:
+    """How much of a codebook a set of indices uses: ``fraction`` of entries seen at least once and the
+    ``perplexity`` of the index histogram (the effective number of entries; ``codebook_size`` at most)."""
+    counts = np.bincount(np.asarray(indices).ravel(), minlength=codebook_size).astype(np.float64)
+    p = counts[counts > 0] / counts.sum()
+    return {"fraction": float((counts > 0).mean()), "perplexity": float(np.exp(-(p * np.log(p)).sum()))}

@@ -9,7 +9,7 @@ import sys
 from .. import __version__
 from ..errors import AekitError
 # Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
-SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "denoise", "detect", "info"]
+SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:

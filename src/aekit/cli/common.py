@@ -45,13 +45,19 @@ def parse_options(pairs: list[str] | None, flag: str) -> dict:
     return out
 
 
-def write_output(path: str, arr: np.ndarray) -> None:
+def write_output(path: str, arr: np.ndarray, max_images: int = 16) -> None:
+    """``.png``: a grid of the first ``max_images`` (rows of 16); else the array as ``.npy``/``.csv``."""
     if Path(path).suffix.lower() == ".png":
         from ..plots import image_grid
 
-        imgs = arr[:16]
+        if arr.ndim not in (3, 4):
+            raise ConfigError(f"A .png output needs images, but the result has shape {arr.shape}; "
+                              "write .npy or .csv instead.")
+        imgs = arr[:max_images]
         lo, hi = float(np.min(imgs)), float(np.max(imgs))
-        image_grid([imgs], [""], path, vmin=lo, vmax=hi if hi > lo else lo + 1)
+        per_row = min(16, len(imgs))
+        rows = [imgs[i:i + per_row] for i in range(0, len(imgs) - len(imgs) % per_row, per_row)]  # full rows only
+        image_grid(rows, [""] * len(rows), path, vmin=lo, vmax=hi if hi > lo else lo + 1)
     else:
         save_array(path, arr)
     print(f"wrote {path} ({arr.shape[0]} rows, shape {tuple(arr.shape)})")
