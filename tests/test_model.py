@@ -10,6 +10,8 @@ import torch.nn.functional as F
 
 from aekit import AEModel, ConfigError, ModelConfig
 from aekit.bottlenecks import BOTTLENECKS
+
+from _bottleneck_options import LATENT, OPTIONS
 from aekit.nets import NETS
 
 # small widths keep the tests fast; the shapes are what matters
@@ -169,7 +171,8 @@ def test_the_registries_hold_the_core_components():
 @pytest.mark.parametrize("net,bottleneck", COMBOS)
 def test_every_net_and_bottleneck_trains_forward_and_backward(net, bottleneck):
     shape = _shape_for(net)
-    model = _model(net, shape, bottleneck=bottleneck, latent_dim=4).train()
+    model = _model(net, shape, bottleneck=bottleneck, latent_dim=LATENT.get(bottleneck, 4),
+                   bottleneck_options=OPTIONS[bottleneck]).train()
     x = torch.rand(6, *shape)
     out = model(x)
     assert out["x_hat"].shape == x.shape
@@ -193,7 +196,10 @@ def test_every_net_and_bottleneck_trains_forward_and_backward(net, bottleneck):
 @pytest.mark.parametrize("net,bottleneck", COMBOS)
 def test_code_round_trip_gives_the_forward_reconstruction(net, bottleneck):
     shape = _shape_for(net)
-    model = _model(net, shape, bottleneck=bottleneck, latent_dim=4).eval()
+    model = _model(net, shape, bottleneck=bottleneck, latent_dim=LATENT.get(bottleneck, 4),
+                   bottleneck_options=OPTIONS[bottleneck])
+    model.train()(torch.rand(8, *shape))  # lazy state (k-means codebook) is set on the first training batch
+    model.eval()
     x = torch.rand(5, *shape)
     with torch.no_grad():
         out = model(x)

@@ -26,16 +26,17 @@ class PriorConfig:
 
     length: int = 1  # indices per sample (set from the bottleneck)
     vocab_size: int = 2  # symbols per index (set from the bottleneck)
-    d_model: int = 128
-    layers: int = 3
+    # small by default: a few thousand code sequences overfit anything larger, and it trains on a CPU
+    d_model: int = 64
+    layers: int = 2
     heads: int = 4
     dropout: float = 0.1
     # training, after the auto-encoder, on the indices of the training data
-    epochs: int = 60
+    epochs: int = 40
     lr: float = 1e-3
     batch_size: int = 128
     weight_decay: float = 0.01
-    patience: int | None = 10
+    patience: int | None = 6
 
     def __post_init__(self) -> None:
         for name in ("length", "vocab_size", "d_model", "layers", "heads", "epochs", "batch_size"):

@@ -9,18 +9,8 @@ import torch
 from aekit.bottlenecks import BOTTLENECKS, BottleneckOutput, create_bottleneck
 from aekit.errors import NoPriorError
 
-# small options per registered name; a new bottleneck without an entry here fails test_all_registered
-OPTIONS = {
-    "continuous": {},
-    "gaussian": {},
-    "binary": {},
-    "categorical": {"categories": 5},
-    "vq": {"codebook_size": 16, "dim": 3},
-    "mixture": {"components": 3, "pretrain_steps": 2, "buffer": 16},
-    "joint": {"parts": [{"name": "categorical", "latent_dim": 1, "categories": 4},
-                        {"name": "gaussian", "latent_dim": 3}]},
-}
-LATENT = {"joint": 4}
+from _bottleneck_options import LATENT, OPTIONS
+
 DISCRETE = ["binary", "categorical", "vq"]
 
 
