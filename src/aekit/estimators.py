@@ -2,7 +2,9 @@
 
 ``AutoEncoder`` is a transformer: ``fit(X)`` learns without labels,
 ``transform(X)`` gives codes, ``inverse_transform(Z)`` decodes them,
-``reconstruct(X)`` rebuilds inputs and ``score_samples(X)`` is the negative
+``reconstruct(X)`` rebuilds inputs, ``sample(n)`` generates (VAE or a discrete
+code with a learned prior), ``interpolate(a, b)`` morphs, ``codes(X)`` gives the
+indices of discrete codes, and ``score_samples(X)`` is the negative
 per-sample reconstruction error (higher = more typical, as scikit-learn's
 outlier detectors). Arrays ``(n, d)`` get an MLP, ``(n, H, W)`` and
 ``(n, C, H, W)`` a conv net, unless ``net`` says otherwise.
@@ -54,8 +56,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     ----------
     latent_dim : size of the code.
     net : ``"auto"`` (conv for images, MLP for vectors), ``"mlp"`` or ``"conv"``.
-    bottleneck : a registered bottleneck name (``aekit.bottlenecks.BOTTLENECKS.names()``).
-    net_options, bottleneck_options : keyword options of the network family / bottleneck.
+    bottleneck : a registered bottleneck name (``aekit.bottlenecks.BOTTLENECKS.names()``):
+        ``"continuous"``, ``"gaussian"`` (VAE), ``"binary"``, ``"categorical"`` (one-hot, Gumbel-softmax),
+        ``"vq"`` (VQ-VAE), ``"mixture"`` (Gaussian-mixture VAE) or ``"joint"`` (parts side by side).
+    net_options, bottleneck_options : keyword options of the network family / bottleneck. A discrete
+        bottleneck with ``bottleneck_options={"prior": {...}}`` also fits a transformer prior over its
+        codes after the auto-encoder (``prior_history_``), which makes ``sample`` work.
     image_shape : treat flat ``(n, d)`` data as images of this ``(H, W)`` or ``(C, H, W)``.
     loss : ``"auto"`` (``"bce"`` for images scaled to [0, 1], else ``"mse"``), ``"mse"``, ``"bce"``, ``"l1"``.
     scaling : ``"auto"`` (``"global"`` for images, ``"standard"`` for vectors) or a ``ScalerConfig`` kind.
