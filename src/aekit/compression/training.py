@@ -1,0 +1,60 @@
+"""Train a codec: one network per quality level (one rate-distortion weight ``lmbda`` each),
+fitted by the one :class:`aekit.Trainer` and saved as a codec folder."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ..config import TrainConfig
+from ..errors import ConfigError
+from ..train import Trainer
+from .codec import Codec, _as_batch, save_codec
+from .model import CodecConfig, CodecModel
+
+
+def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
+    """User images (``(n, H, W)`` grey or ``(n, C, H, W)``, values 0..255) -> ``(n, C, H, W)`` in [0, 1]."""
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise ConfigError(f"training images of shape {np.shape(images)} must be (n, H, W) grey or (n, C, H, W) "
+                          "with C = 1 or 3, values 0..255.")
+    shape = tuple(int(s) for s in x.shape[1:])
+    return torch.from_numpy(_as_batch(x, shape)), shape
+
+
+def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[float], *,
+                config: dict | None = None, train: TrainConfig | None = None,
+                log: Callable[[str], None] = print) -> Codec:
+    """Fit one ``CodecModel`` per entry of ``lmbdas`` (sorted ascending = quality 1, 2, ...) on
+    ``images`` and write the codec folder ``out``; returns the loaded codec."""
+    lmbdas = sorted(float(v) for v in lmbdas)
+    if not lmbdas or any(v <= 0 for v in lmbdas):
+        raise ConfigError(f"lmbdas={lmbdas} must be one or more positive numbers (one per quality level).")
+    x, shape = images_to_tensor(images)
+    if len(x) < 16:
+        raise ConfigError(f"{len(x)} training images are too few to learn a codec; pass at least 16 "
+                          "(thousands for a good one).")
+    base = CodecConfig(image_shape=shape, **(config or {}))
+    train = train or TrainConfig()
+    models, history = [], {}
+    for q, lm in enumerate(lmbdas, start=1):
+        cfg = replace(base, lmbda=lm, quality=q)
+        torch.manual_seed(train.seed + q)
+        model = CodecModel(cfg)
+        t0 = time.perf_counter()
+        h = Trainer(train).fit(model, x)
+        secs = time.perf_counter() - t0
+        history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs}
+        log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
+        models.append(model.eval())
+    save_codec(out, name, models, {"training": {"n_images": len(x), "history": history}})
+    return Codec.load(out)
