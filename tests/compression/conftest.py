@@ -9,14 +9,23 @@ import torch
 from aekit.compression import Codec, CodecConfig, CodecModel, save_codec
 
 
-@pytest.fixture(scope="session")
-def tiny_codec(tmp_path_factory) -> Codec:
+KINDS = {
+    "flat-factorized": dict(latent="flat", entropy="factorized", latent_dim=12),
+    "spatial-hyperprior": dict(latent="spatial", entropy="hyperprior", latent_dim=4, hyper_channels=4, blocks=1),
+}
+
+
+@pytest.fixture(scope="session", params=list(KINDS))
+def tiny_codec(request, tmp_path_factory) -> Codec:
+    """Both kinds of entropy model: every coding and file test runs on each."""
     torch.manual_seed(0)
     models = []
     for q, lm in ((1, 50.0), (2, 500.0)):
-        m = CodecModel(CodecConfig(image_shape=(1, 16, 12), channels=8, hidden=32, latent_dim=12, lmbda=lm, quality=q))
+        m = CodecModel(CodecConfig(image_shape=(1, 16, 12), channels=8, hidden=32, lmbda=lm, quality=q,
+                                   **KINDS[request.param]))
         with torch.no_grad():  # a wide latent, so the symbols take many values as in a trained codec
-            m.g_a[-1].weight.mul_(20.0 * q)
+            conv = [mod for mod in m.g_a if isinstance(mod, (torch.nn.Linear, torch.nn.Conv2d))][-1]
+            conv.weight.mul_(20.0 * q)
         models.append(m.eval())
     path = tmp_path_factory.mktemp("codec") / "tiny"
     save_codec(path, "tiny", models)

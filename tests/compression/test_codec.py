@@ -21,7 +21,7 @@ def test_round_trip_is_exactly_the_reconstruction(tiny_codec, tiny_images):
         # more than one chunk (stream) and more than one symbol value: the test covers real coding
         h, payloads = fmt.unpack(data)
         assert len(payloads) == 2 and h.count == 300
-        symbols = tiny_codec.level(q).symbols(torch.from_numpy(tiny_images[:, None] / np.float32(255)))
+        symbols = tiny_codec.level(q).analyse(torch.from_numpy(tiny_images[:, None] / np.float32(255)))["main"]
         assert len(np.unique(symbols)) > 5
 
 
@@ -37,8 +37,9 @@ def test_payload_size_matches_the_entropy_model(tiny_codec, tiny_images):
     _, payloads = fmt.unpack(data)
     real = 8 * sum(len(p) for p in payloads)
     est = tiny_codec.estimate_bits(tiny_images, 1)
-    # ANS adds at most a few 32-bit words per stream
-    assert est <= real <= est + 2 * 96
+    # ANS adds a few 32-bit words per stream; constriction's fixed-point models differ very slightly
+    # from the integer tables the estimate uses
+    assert abs(real - est) <= 0.01 * est + 2 * 96
 
 
 def test_python_api_with_a_codec_folder(tiny_codec, tiny_images):

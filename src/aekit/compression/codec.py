@@ -8,6 +8,7 @@ checkpoint) identifies the model in every ``.aek`` file it writes.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -20,7 +21,8 @@ from ..checkpoint import read_checkpoint, write_checkpoint
 from ..config import from_dict, to_dict
 from ..errors import CodecError, ConfigError, DataError
 from . import format as fmt
-from .coding import SymbolCoder
+from .coding import TableCoder, new_stream, open_stream, stream_bytes
+from .entropy_models import gaussian_tables, scale_table
 from .model import CodecConfig, CodecModel
 
 KIND = "aekit-codec"
@@ -30,42 +32,104 @@ _TABLE_KEYS = ("tables.offsets", "tables.lengths", "tables.freqs")
 
 
 class QualityLevel:
-    """One trained network + its coding tables."""
+    """One trained network + its coding tables: a chunk of images <-> one ANS stream."""
 
     def __init__(self, config: CodecConfig, state: dict[str, torch.Tensor], digest: str) -> None:
         self.config = config
         self.model = CodecModel(config)
-        weights = {k: v for k, v in state.items() if not k.startswith("tables.")}
+        weights = {k: v.float() for k, v in state.items() if not k.startswith("tables.")}
         try:
             self.model.load_state_dict(weights)
             offsets, lengths, freqs = (state[k].numpy() for k in _TABLE_KEYS)
         except (RuntimeError, KeyError) as exc:
             raise CodecError(f"codec weights do not fit quality {config.quality}'s config ({exc}).") from None
         self.model.eval()
-        self.coder = SymbolCoder(offsets, lengths, freqs)
+        self.prior_coder = TableCoder(offsets, lengths, freqs)  # of z (hyperprior) or of y (factorized)
+        n_prior = self.model.n_side if self.hyper else self.model.n_latent
+        if len(self.prior_coder) != n_prior:
+            raise CodecError(f"codec tables hold {len(self.prior_coder)} rows, the network needs {n_prior}.")
+        if self.hyper:
+            self.scales = scale_table()
+            self.gauss_coder = _gauss_coder()
         self.digest = digest
         self.hash = bytes.fromhex(digest)[:fmt.HASH_BYTES]
 
-    def symbols(self, x: torch.Tensor) -> np.ndarray:
-        """Images ``(B, C, H, W)`` in [0, 1] -> clamped integer latents ``(B, n)``."""
-        with torch.no_grad():
-            y = self.model.analysis(x)
-        return self.coder.clamp(torch.round(y).to(torch.int64).numpy())
+    @property
+    def hyper(self) -> bool:
+        return self.config.entropy == "hyperprior"
 
-    def pixels(self, symbols: np.ndarray) -> np.ndarray:
-        """Integer latents ``(B, n)`` -> uint8 images ``(B, C, H, W)``."""
-        with torch.no_grad():
-            x_hat = self.model.synthesis(torch.from_numpy(symbols.astype(np.float32)))
-        return np.rint(x_hat.numpy() * 255.0).clip(0, 255).astype(np.uint8)
+    def _prior_rows(self, b: int) -> np.ndarray:
+        return np.broadcast_to(np.arange(len(self.prior_coder)), (b, len(self.prior_coder)))
+
+    def _conditional(self, side: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+        """Side symbols -> (mean of each latent element, the scale-table row that codes it)."""
+        mean, scale = self.model.hyper_synthesis(torch.from_numpy(side.astype(np.float32)))
+        rows = np.searchsorted(self.scales, scale.numpy().astype(np.float64), side="left")
+        return mean, np.minimum(rows, len(self.scales) - 1)
+
+    @torch.no_grad()
+    def analyse(self, x: torch.Tensor) -> dict:
+        """Images ``(B, C, H, W)`` in [0, 1] -> every integer the stream holds, and the latent the synthesis sees."""
+        y = self.model.analysis(x)
+        if not self.hyper:
+            rows = self._prior_rows(len(x))
+            sym = self.prior_coder.clamp(torch.round(y).to(torch.int64).numpy(), rows)
+            return {"main": sym, "main_rows": rows, "y_hat": torch.from_numpy(sym.astype(np.float32))}
+        side_rows = self._prior_rows(len(x))
+        side = self.prior_coder.clamp(torch.round(self.model.h_a(y)).to(torch.int64).numpy(), side_rows)
+        mean, rows = self._conditional(side)
+        sym = self.gauss_coder.clamp(torch.round(y - mean).to(torch.int64).numpy(), rows)
+        return {"side": side, "side_rows": side_rows, "main": sym, "main_rows": rows,
+                "y_hat": torch.from_numpy(sym.astype(np.float32)) + mean}
+
+    @torch.no_grad()
+    def pixels(self, y_hat: torch.Tensor) -> np.ndarray:
+        """Quantised latent -> uint8 images ``(B, C, H, W)``."""
+        return np.rint(self.model.synthesis(y_hat).numpy() * 255.0).clip(0, 255).astype(np.uint8)
+
+    def bits(self, a: dict) -> float:
+        main = (self.gauss_coder if self.hyper else self.prior_coder).bits(a["main"], a["main_rows"])
+        return main + (self.prior_coder.bits(a["side"], a["side_rows"]) if self.hyper else 0.0)
+
+    def encode(self, a: dict) -> bytes:
+        ans = new_stream()
+        if self.hyper:  # the decoder pops the side information first
+            self.gauss_coder.push(ans, a["main"], a["main_rows"])
+            self.prior_coder.push(ans, a["side"], a["side_rows"])
+        else:
+            self.prior_coder.push(ans, a["main"], a["main_rows"])
+        return stream_bytes(ans)
+
+    @torch.no_grad()
+    def decode(self, payload: bytes, count: int) -> np.ndarray:
+        ans = open_stream(payload)
+        try:
+            if self.hyper:
+                side = self.prior_coder.pop(ans, self._prior_rows(count))
+                mean, rows = self._conditional(side)
+                y_hat = torch.from_numpy(self.gauss_coder.pop(ans, rows).astype(np.float32)) + mean
+            else:
+                y_hat = torch.from_numpy(self.prior_coder.pop(ans, self._prior_rows(count)).astype(np.float32))
+        except (ValueError, RuntimeError, OverflowError) as exc:
+            raise CodecError(f"payload cannot be decoded ({exc}).") from None
+        if not ans.is_empty():
+            raise CodecError("payload holds more data than its images need (corrupt stream).")
+        return self.pixels(y_hat)
+
+
+@functools.lru_cache(maxsize=1)
+def _gauss_coder() -> TableCoder:
+    return TableCoder(*gaussian_tables(scale_table()))
 
 
 def state_with_tables(model: CodecModel) -> dict[str, torch.Tensor]:
-    """The weights of ``model`` plus its integer coding tables, ready for a ``qN.safetensors`` file."""
+    """The weights of ``model`` (stored as float16: half the size, and the loaded codec is exactly
+    what was measured) plus its integer coding tables, ready for a ``qN.safetensors`` file."""
     offsets, freqs = model.prior.tables()
     lengths = (freqs > 0).sum(1)
-    return {**{k: v.detach().clone() for k, v in model.state_dict().items()},
+    return {**{k: v.detach().to(torch.float16).clone() for k, v in model.state_dict().items()},
             "tables.offsets": torch.from_numpy(offsets), "tables.lengths": torch.from_numpy(lengths),
-            "tables.freqs": torch.from_numpy(freqs)}
+            "tables.freqs": torch.from_numpy(freqs.astype(np.int32))}
 
 
 def save_codec(path: str | os.PathLike, name: str, models: list[CodecModel], extra: dict | None = None) -> Path:
@@ -142,17 +206,18 @@ class Codec:
         return self.levels[int(quality)]
 
     # -- the two directions ---------------------------------------------------------------
-    def _symbols(self, x: np.ndarray, lvl: QualityLevel) -> list[np.ndarray]:
-        return [lvl.symbols(torch.from_numpy(x[i:i + CHUNK])) for i in range(0, len(x), CHUNK)]
+    def _chunks(self, images, lvl: QualityLevel) -> list[dict]:
+        x = _as_batch(images, self.image_shape)
+        return [lvl.analyse(torch.from_numpy(x[i:i + CHUNK])) for i in range(0, len(x), CHUNK)]
 
     def compress(self, images, quality: int = 3) -> bytes:
         """Images (values 0..255, ``(n, H, W)`` or ``(n, C, H, W)``) -> the bytes of an ``.aek`` file."""
         lvl = self.level(quality)
-        x = _as_batch(images, self.image_shape)
-        chunks = self._symbols(x, lvl)
-        payloads = [lvl.coder.encode(s) for s in chunks]
-        header = fmt.Header(self.name, lvl.hash, int(quality), [(len(x), self.image_shape)],
-                            [(len(s), 0, 0) for s in chunks])
+        chunks = self._chunks(images, lvl)
+        payloads = [lvl.encode(a) for a in chunks]
+        counts = [len(a["main"]) for a in chunks]
+        header = fmt.Header(self.name, lvl.hash, int(quality), [(sum(counts), self.image_shape)],
+                            [(n, 0, 0) for n in counts])
         return fmt.pack(header, payloads)
 
     def decompress(self, data: bytes) -> np.ndarray:
@@ -172,26 +237,25 @@ class Codec:
         if any(shape != self.image_shape for _, shape in header.groups):
             raise CodecError(f"file lists image shapes {sorted({s for _, s in header.groups})}, but codec "
                              f"{self.name!r} codes {self.image_shape}.")
+        if any(n > CHUNK for n, _, _ in header.streams):
+            raise CodecError(f"a payload holds more than the {CHUNK} images per stream this codec writes.")
         out = np.empty((header.count, *self.image_shape), np.uint8)
         pos = 0
         for (n, _, _), payload in zip(header.streams, payloads):
-            if n > CHUNK:
-                raise CodecError(f"payload of {n} images exceeds the {CHUNK} per stream this format allows.")
-            out[pos:pos + n] = lvl.pixels(lvl.coder.decode(payload, n))
+            out[pos:pos + n] = lvl.decode(payload, n)
             pos += n
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def reconstruct(self, images, quality: int = 3) -> np.ndarray:
         """What ``decompress(compress(images, quality))`` returns, without the entropy coding."""
         lvl = self.level(quality)
-        x = _as_batch(images, self.image_shape)
-        out = np.concatenate([lvl.pixels(s) for s in self._symbols(x, lvl)])
+        out = np.concatenate([lvl.pixels(a["y_hat"]) for a in self._chunks(images, lvl)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def estimate_bits(self, images, quality: int = 3) -> float:
         """The entropy model's code length (bits) of the payloads for ``images`` (no header)."""
         lvl = self.level(quality)
-        return sum(lvl.coder.bits(s) for s in self._symbols(_as_batch(images, self.image_shape), lvl))
+        return sum(lvl.bits(a) for a in self._chunks(images, lvl))
 
     def __repr__(self) -> str:
         c, h, w = self.image_shape

@@ -123,3 +123,36 @@ def table_bits(symbols: np.ndarray, offsets: np.ndarray, freqs: np.ndarray, prec
     idx = symbols - offsets[None, :]
     f = np.take_along_axis(freqs, idx.T, axis=1).T  # (B, n)
     return float(np.sum(precision - np.log2(f.astype(np.float64))))
+
+
+SCALE_MIN, SCALE_MAX, SCALE_LEVELS = 0.11, 64.0, 64
+
+
+def scale_table() -> np.ndarray:
+    """The scales a Gaussian conditional codes with (log-spaced, float64, fixed by the format)."""
+    return np.exp(np.linspace(np.log(SCALE_MIN), np.log(SCALE_MAX), SCALE_LEVELS))
+
+
+def gaussian_likelihood(y: torch.Tensor, mean: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """Mass of N(mean, scale) on the unit interval around ``y`` (evaluated in the lower tail for accuracy)."""
+    scale = scale.clamp_min(SCALE_MIN)
+    v = torch.abs(y - mean)
+    upper = 0.5 * torch.erfc(-(0.5 - v) / (scale * math.sqrt(2)))
+    lower = 0.5 * torch.erfc(-(-0.5 - v) / (scale * math.sqrt(2)))
+    return (upper - lower).clamp_min(LIKELIHOOD_BOUND)
+
+
+def gaussian_tables(scales: np.ndarray, tail: float = 1e-9, precision: int = TABLE_PRECISION
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer tables of zero-mean Gaussians of each scale on the integers: ``(offsets, lengths, freqs)``."""
+    from scipy.special import ndtr, ndtri
+
+    halves = np.ceil(-ndtri(tail / 2) * scales).astype(np.int64)  # symbols -k..k keep all but ``tail``
+    length = int(2 * halves.max() + 1)
+    freqs = np.zeros((len(scales), length), np.int64)
+    for i, (s, k) in enumerate(zip(scales, halves)):
+        edges = np.arange(-k, k + 2, dtype=np.float64) - 0.5
+        c = ndtr(edges / s)
+        c[0], c[-1] = 0.0, 1.0
+        freqs[i, :2 * k + 1] = quantize_pmf(np.diff(c), 1 << precision)
+    return -halves, 2 * halves + 1, freqs

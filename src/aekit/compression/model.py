@@ -23,7 +23,7 @@ from torch import nn
 
 from ..config import _number
 from ..errors import ConfigError
-from .entropy_models import FactorizedPrior
+from .entropy_models import FactorizedPrior, gaussian_likelihood
 
 MAX_FLAT_FEATURES = 1 << 16
 
@@ -37,12 +37,16 @@ class CodecConfig:
     hidden: int = 512  # width of the dense layer between the conv stack and the latent
     latent: str = "flat"  # "flat": a dense code vector; "spatial": latent_dim channels at 1/4 resolution
     latent_dim: int = 64  # elements (flat) or channels (spatial) of the quantised code
+    activation: str = "gelu"  # "gelu" | "gdn" (generalized divisive normalization, Ballé et al. 2016)
+    entropy: str = "factorized"  # "factorized" | "hyperprior" (spatial latents: mean-scale Gaussian given side info)
+    hyper_channels: int = 32
+    blocks: int = 0  # residual blocks at the latent's resolution in each transform (cheap depth)  # channels of the hyperprior's side information (at 1/8 resolution)
     lmbda: float = 100.0  # loss = bits per pixel + lmbda * MSE (pixels in [0, 1])
     quality: int = 1  # the quality level this model is trained for (1 = smallest files)
 
     def __post_init__(self) -> None:
         self.image_shape = tuple(int(s) for s in self.image_shape)
-        for name in ("channels", "hidden", "latent_dim", "quality"):
+        for name in ("channels", "hidden", "latent_dim", "hyper_channels", "blocks", "quality"):
             _number(self, name, integer=True)
         _number(self, "lmbda", integer=False)
         if len(self.image_shape) != 3 or min(self.image_shape) < 1 or self.image_shape[0] not in (1, 3):
@@ -57,11 +61,46 @@ class CodecConfig:
                 "it is built for small images of one domain (e.g. up to 64x64): resize or crop them.")
         if self.latent not in ("flat", "spatial"):
             raise ConfigError(f"latent={self.latent!r} must be 'flat' or 'spatial'.")
-        for name in ("channels", "hidden", "latent_dim"):
+        if self.activation not in ("gelu", "gdn"):
+            raise ConfigError(f"activation={self.activation!r} must be 'gelu' or 'gdn'.")
+        if self.entropy not in ("factorized", "hyperprior"):
+            raise ConfigError(f"entropy={self.entropy!r} must be 'factorized' or 'hyperprior'.")
+        if self.entropy == "hyperprior" and self.latent != "spatial":
+            raise ConfigError("entropy='hyperprior' needs latent='spatial'.")
+        for name in ("channels", "hidden", "latent_dim", "hyper_channels"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)} must be >= 1.")
         if not (self.lmbda > 0):
             raise ConfigError(f"lmbda={self.lmbda} must be > 0.")
+
+
+class ResBlock(nn.Module):
+    """``x + conv(gelu(conv(gelu(x))))`` at one resolution."""
+
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.GELU(), nn.Conv2d(ch, ch, 3, padding=1), nn.GELU(), nn.Conv2d(ch, ch, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class GDN(nn.Module):
+    """Generalized divisive normalization (Ballé et al. 2016, https://arxiv.org/abs/1511.06281):
+    ``x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)`` (``inverse``: times, for the synthesis). Per pixel,
+    so results never depend on the batch."""
+
+    def __init__(self, channels: int, inverse: bool = False) -> None:
+        super().__init__()
+        self.inverse = inverse
+        self.beta = nn.Parameter(torch.ones(channels))
+        self.gamma = nn.Parameter(torch.eye(channels) * math.sqrt(0.1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        beta = self.beta ** 2 + 1e-6
+        gamma = (self.gamma ** 2).unsqueeze(-1).unsqueeze(-1)
+        norm = torch.sqrt(F.conv2d(x * x, gamma, beta))
+        return x * norm if self.inverse else x / norm
 
 
 class CodecModel(nn.Module):
@@ -73,9 +112,12 @@ class CodecModel(nn.Module):
         self.sizes = [(h, w), ((h + 1) // 2, (w + 1) // 2), ((h + 3) // 4, (w + 3) // 4)]
         h4, w4 = self.sizes[2]
         flat = ch * h4 * w4
-        convs = [nn.Conv2d(c, ch, 5, stride=2, padding=2), nn.GELU(),
-                 nn.Conv2d(ch, ch, 5, stride=2, padding=2), nn.GELU(),
-                 nn.Conv2d(ch, ch, 3, padding=1), nn.GELU()]
+        gdn = config.activation == "gdn"
+        act = (lambda: GDN(ch)) if gdn else nn.GELU
+        convs = [nn.Conv2d(c, ch, 5, stride=2, padding=2), act(),
+                 nn.Conv2d(ch, ch, 5, stride=2, padding=2), act(),
+                 *[ResBlock(ch) for _ in range(config.blocks)],
+                 nn.Conv2d(ch, ch, 3, padding=1), act()]
         if config.latent == "flat":
             self.n_latent = config.latent_dim
             self.g_a = nn.Sequential(*convs, nn.Flatten(), nn.Linear(flat, config.hidden), nn.GELU(),
@@ -87,11 +129,24 @@ class CodecModel(nn.Module):
             self.g_a = nn.Sequential(*convs, nn.Conv2d(ch, config.latent_dim, 3, padding=1), nn.Flatten())
             self.s_dense = nn.Sequential(nn.Unflatten(1, (config.latent_dim, h4, w4)),
                                          nn.Conv2d(config.latent_dim, ch, 3, padding=1), nn.GELU())
+        self.s_blocks = nn.Sequential(*[ResBlock(ch) for _ in range(config.blocks)])
         self.s_conv1 = nn.Conv2d(ch, ch, 3, padding=1)
         self.s_up1 = nn.ConvTranspose2d(ch, ch, 5, stride=2, padding=2)
         self.s_up2 = nn.ConvTranspose2d(ch, ch // 2, 5, stride=2, padding=2)
         self.s_out = nn.Conv2d(ch // 2, c, 3, padding=1)
-        self.prior = FactorizedPrior(self.n_latent)
+        self.s_act = nn.ModuleList([GDN(ch, inverse=True), GDN(ch, inverse=True), GDN(ch // 2, inverse=True)]
+                                   if gdn else [nn.GELU(), nn.GELU(), nn.GELU()])
+        if config.entropy == "hyperprior":
+            L, N = config.latent_dim, config.hyper_channels
+            self.h_sizes = [(h4, w4), ((h4 + 1) // 2, (w4 + 1) // 2)]
+            self.n_side = N * self.h_sizes[1][0] * self.h_sizes[1][1]
+            self.h_a = nn.Sequential(nn.Unflatten(1, (L, h4, w4)), nn.Conv2d(L, N, 3, padding=1), nn.GELU(),
+                                     nn.Conv2d(N, N, 3, stride=2, padding=1), nn.Flatten())
+            self.h_s_up = nn.ConvTranspose2d(N, N, 3, stride=2, padding=1)
+            self.h_s_out = nn.Conv2d(N, 2 * L, 3, padding=1)
+            self.prior = FactorizedPrior(self.n_side)  # of the side information z
+        else:
+            self.prior = FactorizedPrior(self.n_latent)  # of the latent itself
         # He init keeps the signal's scale through the ~10 GELU layers (PyTorch's default init
         # shrinks it at every layer, so the decoder starts out flat and rounding kills the code)
         for mod in self.modules():
@@ -99,6 +154,9 @@ class CodecModel(nn.Module):
                 nn.init.kaiming_normal_(mod.weight, nonlinearity="relu",
                                         mode="fan_out" if isinstance(mod, nn.ConvTranspose2d) else "fan_in")
                 nn.init.zeros_(mod.bias)
+        for blk in self.modules():  # residual branches start near zero: each block starts as the identity
+            if isinstance(blk, ResBlock):
+                blk.body[-1].weight.data.mul_(0.1)
 
     # -- the parts ---------------------------------------------------------------------
     def analysis(self, x: torch.Tensor) -> torch.Tensor:
@@ -110,27 +168,49 @@ class CodecModel(nn.Module):
         ch = self.config.channels
         h4, w4 = self.sizes[2]
         t = self.s_dense(y_hat).view(-1, ch, h4, w4)
-        t = F.gelu(self.s_conv1(t))
-        t = F.gelu(self.s_up1(t, output_size=self.sizes[1]))
-        t = F.gelu(self.s_up2(t, output_size=self.sizes[0]))
+        t = self.s_act[0](self.s_conv1(self.s_blocks(t)))
+        t = self.s_act[1](self.s_up1(t, output_size=self.sizes[1]))
+        t = self.s_act[2](self.s_up2(t, output_size=self.sizes[0]))
         out = self.s_out(t)
         # linear output in training (a sigmoid saturates on the many exact-0 pixels of such images
         # and its gradient dies there); clamped to the valid range at inference
         return out if self.training else out.clamp(0.0, 1.0)
 
+    def hyper_synthesis(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Quantised side information ``(B, n_side)`` -> mean and scale of every latent element ``(B, n_latent)``."""
+        N = self.config.hyper_channels
+        t = z_hat.view(-1, N, *self.h_sizes[1])
+        t = F.gelu(self.h_s_up(t, output_size=self.h_sizes[0]))
+        mean, scale = self.h_s_out(t).flatten(1).chunk(2, dim=1)
+        return mean, F.softplus(scale) + 0.11
+
     # -- training objective ------------------------------------------------------------
     def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> dict:
         target = x if target is None else target
         y = self.analysis(x)
-        if self.training:
-            y_rate = y + torch.empty_like(y).uniform_(-0.5, 0.5)
-            y_hat = y + (torch.round(y) - y).detach()  # straight-through rounding
+        if self.config.entropy == "hyperprior":
+            z = self.h_a(y)
+            z_rate, z_hat = _quantize(z, self.training)
+            mean, scale = self.hyper_synthesis(z_hat)
+            y_rate, y_hat = _quantize(y, self.training, mean)
+            bits = -(torch.log2(self.prior.likelihood(z_rate)).sum(1)
+                     + torch.log2(gaussian_likelihood(y_rate, mean, scale)).sum(1))
         else:
-            y_rate = y_hat = torch.round(y)
-        bits = -torch.log2(self.prior.likelihood(y_rate)).sum(1)  # (B,)
+            y_rate, y_hat = _quantize(y, self.training)
+            bits = -torch.log2(self.prior.likelihood(y_rate)).sum(1)  # (B,)
         x_hat = self.synthesis(y_hat)
         pixels = math.prod(self.config.image_shape[1:])
         bpp = bits.mean() / pixels
         mse = F.mse_loss(x_hat, target)
         return {"x_hat": x_hat, "bits": bits, "losses": {"bpp": bpp, "mse": mse},
                 "loss": bpp + self.config.lmbda * mse}
+
+
+def _quantize(y: torch.Tensor, training: bool, mean: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(value the rate is measured at, value the next transform sees)``: noisy and straight-through
+    rounded in training, both rounded in eval; with ``mean``, rounding is of ``y - mean``."""
+    m = 0.0 if mean is None else mean
+    rounded = torch.round(y - m) + m
+    if training:
+        return y + torch.empty_like(y).uniform_(-0.5, 0.5), y + (rounded - y).detach()
+    return rounded, rounded

@@ -33,9 +33,16 @@ def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
 
 def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[float], *,
                 config: dict | None = None, train: TrainConfig | None = None,
+                first_epochs: int | None = None, warm_start: bool = True,
                 log: Callable[[str], None] = print) -> Codec:
     """Fit one ``CodecModel`` per entry of ``lmbdas`` (sorted ascending = quality 1, 2, ...) on
-    ``images`` and write the codec folder ``out``; returns the loaded codec."""
+    ``images`` and write the codec folder ``out``; returns the loaded codec.
+
+    With ``warm_start`` the highest quality is trained first (``first_epochs``, default
+    ``train.epochs``) and every lower one starts from the weights of the level above it, then
+    trains ``train.epochs``: the transforms a codec needs change little between neighbouring
+    rates, so each level costs a fraction of a fresh run.
+    """
     lmbdas = sorted(float(v) for v in lmbdas)
     if not lmbdas or any(v <= 0 for v in lmbdas):
         raise ConfigError(f"lmbdas={lmbdas} must be one or more positive numbers (one per quality level).")
@@ -45,16 +52,23 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
                           "(thousands for a good one).")
     base = CodecConfig(image_shape=shape, **(config or {}))
     train = train or TrainConfig()
-    models, history = [], {}
-    for q, lm in enumerate(lmbdas, start=1):
+    models, history, prev = {}, {}, None
+    for q in range(len(lmbdas), 0, -1):
+        lm = lmbdas[q - 1]
         cfg = replace(base, lmbda=lm, quality=q)
         torch.manual_seed(train.seed + q)
         model = CodecModel(cfg)
+        epochs = train.epochs
+        if warm_start and prev is not None:
+            model.load_state_dict(prev.state_dict())
+        elif first_epochs is not None:
+            epochs = first_epochs
         t0 = time.perf_counter()
-        h = Trainer(train).fit(model, x)
+        h = Trainer(replace(train, epochs=epochs)).fit(model, x)
         secs = time.perf_counter() - t0
         history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs}
         log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
-        models.append(model.eval())
-    save_codec(out, name, models, {"training": {"n_images": len(x), "history": history}})
+        models[q] = prev = model.eval()
+    save_codec(out, name, [models[q] for q in sorted(models)],
+               {"training": {"n_images": len(x), "warm_start": warm_start, "history": history}})
     return Codec.load(out)
