@@ -8,6 +8,7 @@ checkpoint) identifies the model in every ``.aek`` file it writes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import os
@@ -41,6 +42,7 @@ class QualityLevel:
         try:
             self.model.load_state_dict(weights)
             offsets, lengths, freqs = (state[k].numpy() for k in _TABLE_KEYS)
+            freqs = _unragged(lengths, freqs)
         except (RuntimeError, KeyError) as exc:
             raise CodecError(f"codec weights do not fit quality {config.quality}'s config ({exc}).") from None
         self.model.eval()
@@ -123,13 +125,27 @@ def _gauss_coder() -> TableCoder:
 
 
 def state_with_tables(model: CodecModel) -> dict[str, torch.Tensor]:
-    """The weights of ``model`` (stored as float16: half the size, and the loaded codec is exactly
-    what was measured) plus its integer coding tables, ready for a ``qN.safetensors`` file."""
-    offsets, freqs = model.prior.tables()
+    """The weights of ``model`` as float16 (half the size; the loaded codec is exactly what was
+    measured) plus the integer coding tables of its float16 prior, ready for a ``qN.safetensors``
+    file. Tables are stored ragged: row ``i`` holds ``lengths[i]`` frequencies."""
+    state = {k: v.detach().to(torch.float16).clone() for k, v in model.state_dict().items()}
+    prior = copy.deepcopy(model.prior)
+    prior.load_state_dict({k[len("prior."):]: v.float() for k, v in state.items() if k.startswith("prior.")})
+    offsets, freqs = prior.tables()
     lengths = (freqs > 0).sum(1)
-    return {**{k: v.detach().to(torch.float16).clone() for k, v in model.state_dict().items()},
-            "tables.offsets": torch.from_numpy(offsets), "tables.lengths": torch.from_numpy(lengths),
-            "tables.freqs": torch.from_numpy(freqs.astype(np.int32))}
+    ragged = np.concatenate([freqs[i, :lengths[i]] for i in range(len(lengths))]).astype(np.int32)
+    return {**state, "tables.offsets": torch.from_numpy(offsets), "tables.lengths": torch.from_numpy(lengths),
+            "tables.freqs": torch.from_numpy(ragged)}
+
+
+def _unragged(lengths: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    lengths = np.asarray(lengths, np.int64)
+    if lengths.ndim != 1 or np.any(lengths < 1) or flat.ndim != 1 or lengths.sum() != len(flat):
+        raise CodecError("inconsistent entropy-coding tables in the model file.")
+    out = np.zeros((len(lengths), int(lengths.max())), np.int64)
+    mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
+    out[mask] = flat
+    return out
 
 
 def save_codec(path: str | os.PathLike, name: str, models: list[CodecModel], extra: dict | None = None) -> Path:
