@@ -21,17 +21,16 @@ from aekit.compression import train_codec
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "aekit" / "compression" / "weights" / "mnist"
-# loss = bits/pixel + lmbda * MSE (pixels in [0, 1]): quality 1 ~ 20 dB ... quality 6 ~ 31 dB
-LMBDAS = [12.0, 25.0, 50.0, 100.0, 220.0, 500.0]
-CONFIG = dict(channels=48, latent="spatial", latent_dim=16, entropy="hyperprior", hyper_channels=32,
-              activation="gdn")
+# loss = bits/pixel + lmbda * MSE (pixels in [0, 1]): quality 1 ~ 20 dB ... quality 6 > 30 dB
+LMBDAS = [12.0, 25.0, 50.0, 110.0, 300.0, 1000.0]
+CONFIG = dict(channels=48, latent="spatial", latent_dim=16, entropy="hyperprior", hyper_channels=32)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-o", "--out", type=Path, default=OUT)
     p.add_argument("--first-epochs", type=int, default=60, help="epochs of the highest quality (trained from scratch)")
-    p.add_argument("--epochs", type=int, default=20, help="epochs of every other level (warm-started)")
+    p.add_argument("--epochs", type=int, default=25, help="epochs of every other level (warm-started)")
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "1")))
     p.add_argument("--quick", action="store_true", help="a smoke run: 2 levels, 2 epochs, written to /tmp")
     args = p.parse_args()
