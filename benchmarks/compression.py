@@ -190,7 +190,7 @@ def plot(path, aek, webp, jpeg, png) -> None:
     ax.set_ylabel("PSNR (dB)")
     ax.set_title("MNIST test digits (28x28): rate-distortion", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     _atomic_savefig(fig, path)
     plt.close(fig)
 

@@ -11,7 +11,8 @@ from aekit.compression import Codec, CodecConfig, CodecModel, save_codec
 
 KINDS = {
     "flat-factorized": dict(latent="flat", entropy="factorized", latent_dim=12),
-    "spatial-hyperprior": dict(latent="spatial", entropy="hyperprior", latent_dim=4, hyper_channels=4, blocks=1),
+    "spatial-hyperprior": dict(latent="spatial", entropy="hyperprior", latent_dim=4, hyper_channels=4, blocks=1,
+                               global_dim=3),
 }
 
 

@@ -78,7 +78,7 @@ class QualityLevel:
             sym = self.prior_coder.clamp(torch.round(y).to(torch.int64).numpy(), rows)
             return {"main": sym, "main_rows": rows, "y_hat": torch.from_numpy(sym.astype(np.float32))}
         side_rows = self._prior_rows(len(x))
-        side = self.prior_coder.clamp(torch.round(self.model.h_a(y)).to(torch.int64).numpy(), side_rows)
+        side = self.prior_coder.clamp(torch.round(self.model.side_analysis(y)).to(torch.int64).numpy(), side_rows)
         mean, rows = self._conditional(side)
         sym = self.gauss_coder.clamp(torch.round(y - mean).to(torch.int64).numpy(), rows)
         return {"side": side, "side_rows": side_rows, "main": sym, "main_rows": rows,

@@ -33,20 +33,21 @@ class CodecConfig:
     """What a codec network is (stored with its weights; unknown keys are rejected on load)."""
 
     image_shape: tuple[int, ...] = (1, 28, 28)  # (C, H, W) of the images it codes
-    channels: int = 64  # width of the conv stages
-    hidden: int = 512  # width of the dense layer between the conv stack and the latent
-    latent: str = "flat"  # "flat": a dense code vector; "spatial": latent_dim channels at 1/4 resolution
-    latent_dim: int = 64  # elements (flat) or channels (spatial) of the quantised code
+    channels: int = 48  # width of the conv stages
+    hidden: int = 256  # width of the dense layers (flat latent, global side information)
+    latent: str = "spatial"  # "spatial": latent_dim channels at 1/4 resolution; "flat": a dense code vector
+    latent_dim: int = 16  # channels (spatial) or elements (flat) of the quantised code
     activation: str = "gelu"  # "gelu" | "gdn" (generalized divisive normalization, Ballé et al. 2016)
-    entropy: str = "factorized"  # "factorized" | "hyperprior" (spatial latents: mean-scale Gaussian given side info)
+    entropy: str = "hyperprior"  # "hyperprior" (spatial: mean-scale Gaussian given side info) | "factorized"
     hyper_channels: int = 32
+    global_dim: int = 0  # hyperprior: side-information elements from a dense layer (the whole image) besides the map
     blocks: int = 0  # residual blocks at the latent's resolution in each transform (cheap depth)  # channels of the hyperprior's side information (at 1/8 resolution)
     lmbda: float = 100.0  # loss = bits per pixel + lmbda * MSE (pixels in [0, 1])
     quality: int = 1  # the quality level this model is trained for (1 = smallest files)
 
     def __post_init__(self) -> None:
         self.image_shape = tuple(int(s) for s in self.image_shape)
-        for name in ("channels", "hidden", "latent_dim", "hyper_channels", "blocks", "quality"):
+        for name in ("channels", "hidden", "latent_dim", "hyper_channels", "global_dim", "blocks", "quality"):
             _number(self, name, integer=True)
         _number(self, "lmbda", integer=False)
         if len(self.image_shape) != 3 or min(self.image_shape) < 1 or self.image_shape[0] not in (1, 3):
@@ -65,6 +66,8 @@ class CodecConfig:
             raise ConfigError(f"activation={self.activation!r} must be 'gelu' or 'gdn'.")
         if self.entropy not in ("factorized", "hyperprior"):
             raise ConfigError(f"entropy={self.entropy!r} must be 'factorized' or 'hyperprior'.")
+        if self.global_dim < 0 or (self.global_dim and self.entropy != "hyperprior"):
+            raise ConfigError(f"global_dim={self.global_dim} must be >= 0, and > 0 only with entropy='hyperprior'.")
         if self.entropy == "hyperprior" and self.latent != "spatial":
             raise ConfigError("entropy='hyperprior' needs latent='spatial'.")
         for name in ("channels", "hidden", "latent_dim", "hyper_channels"):
@@ -139,7 +142,12 @@ class CodecModel(nn.Module):
         if config.entropy == "hyperprior":
             L, N = config.latent_dim, config.hyper_channels
             self.h_sizes = [(h4, w4), ((h4 + 1) // 2, (w4 + 1) // 2)]
-            self.n_side = N * self.h_sizes[1][0] * self.h_sizes[1][1]
+            self.n_side = N * self.h_sizes[1][0] * self.h_sizes[1][1] + config.global_dim
+            if config.global_dim:
+                G, n_y = config.global_dim, L * h4 * w4
+                self.h_a_global = nn.Sequential(nn.Linear(n_y, config.hidden), nn.GELU(), nn.Linear(config.hidden, G))
+                self.h_s_global = nn.Sequential(nn.Linear(G, config.hidden), nn.GELU(),
+                                                nn.Linear(config.hidden, N * h4 * w4))
             self.h_a = nn.Sequential(nn.Unflatten(1, (L, h4, w4)), nn.Conv2d(L, N, 3, padding=1), nn.GELU(),
                                      nn.Conv2d(N, N, 3, stride=2, padding=1), nn.Flatten())
             self.h_s_up = nn.ConvTranspose2d(N, N, 3, stride=2, padding=1)
@@ -176,11 +184,19 @@ class CodecModel(nn.Module):
         # and its gradient dies there); clamped to the valid range at inference
         return out if self.training else out.clamp(0.0, 1.0)
 
+    def side_analysis(self, y: torch.Tensor) -> torch.Tensor:
+        """Latent ``(B, n_latent)`` -> continuous side information ``(B, n_side)`` (hyperprior only)."""
+        z = self.h_a(y)
+        return torch.cat([z, self.h_a_global(y)], dim=1) if self.config.global_dim else z
+
     def hyper_synthesis(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Quantised side information ``(B, n_side)`` -> mean and scale of every latent element ``(B, n_latent)``."""
-        N = self.config.hyper_channels
-        t = z_hat.view(-1, N, *self.h_sizes[1])
-        t = F.gelu(self.h_s_up(t, output_size=self.h_sizes[0]))
+        N, G = self.config.hyper_channels, self.config.global_dim
+        t = z_hat[:, :z_hat.shape[1] - G].reshape(-1, N, *self.h_sizes[1])
+        t = self.h_s_up(t, output_size=self.h_sizes[0])
+        if G:
+            t = t + self.h_s_global(z_hat[:, -G:]).view_as(t)
+        t = F.gelu(t)
         mean, scale = self.h_s_out(t).flatten(1).chunk(2, dim=1)
         return mean, F.softplus(scale) + 0.11
 
@@ -189,7 +205,7 @@ class CodecModel(nn.Module):
         target = x if target is None else target
         y = self.analysis(x)
         if self.config.entropy == "hyperprior":
-            z = self.h_a(y)
+            z = self.side_analysis(y)
             z_rate, z_hat = _quantize(z, self.training)
             mean, scale = self.hyper_synthesis(z_hat)
             y_rate, y_hat = _quantize(y, self.training, mean)
