@@ -34,6 +34,7 @@ def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
 def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[float], *,
                 config: dict | None = None, train: TrainConfig | None = None,
                 first_epochs: int | None = None, warm_start: bool = True,
+                init: str | os.PathLike | Codec | None = None,
                 log: Callable[[str], None] = print) -> Codec:
     """Fit one ``CodecModel`` per entry of ``lmbdas`` (sorted ascending = quality 1, 2, ...) on
     ``images`` and write the codec folder ``out``; returns the loaded codec.
@@ -42,6 +43,9 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
     ``train.epochs``) and every lower one starts from the weights of the level above it, then
     trains ``train.epochs``: the transforms a codec needs change little between neighbouring
     rates, so each level costs a fraction of a fresh run.
+
+    ``init``: a codec (or its folder) with the same levels and networks; every level continues
+    from its weights for ``train.epochs`` (a second, longer training stage).
     """
     lmbdas = sorted(float(v) for v in lmbdas)
     if not lmbdas or any(v <= 0 for v in lmbdas):
@@ -51,6 +55,8 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         raise ConfigError(f"{len(x)} training images are too few to learn a codec; pass at least 16 "
                           "(thousands for a good one).")
     base = CodecConfig(image_shape=shape, **(config or {}))
+    if init is not None and not isinstance(init, Codec):
+        init = Codec.load(init)
     train = train or TrainConfig()
     models, history, prev = {}, {}, None
     for q in range(len(lmbdas), 0, -1):
@@ -59,7 +65,12 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         torch.manual_seed(train.seed + q)
         model = CodecModel(cfg)
         epochs = train.epochs
-        if warm_start and prev is not None:
+        if init is not None:
+            start = init.level(q)
+            if replace(start.config, lmbda=lm) != cfg:
+                raise ConfigError(f"init codec quality {q} has config {start.config}, not {cfg}.")
+            model.load_state_dict(start.model.state_dict())
+        elif warm_start and prev is not None:
             model.load_state_dict(prev.state_dict())
         elif first_epochs is not None:
             epochs = first_epochs
@@ -70,5 +81,7 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
         models[q] = prev = model.eval()
     save_codec(out, name, [models[q] for q in sorted(models)],
-               {"training": {"n_images": len(x), "warm_start": warm_start, "history": history}})
+               {"training": {"n_images": len(x), "warm_start": warm_start, "init": None if init is None else
+                             {"name": init.name, "files": {q: lvl.digest for q, lvl in init.levels.items()}},
+                             "history": history}})
     return Codec.load(out)
