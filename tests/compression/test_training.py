@@ -22,6 +22,11 @@ def test_train_then_continue(tmp_path):
     assert more.level(1).hash != first.level(1).hash  # trained further: new weights, new hash in files
     data = more.compress(X[:5], 1)
     assert np.array_equal(more.decompress(data), more.reconstruct(X[:5], 1))
+    # adding a level: the old ones are kept bit for bit, the new one starts from its nearest neighbour
+    added = train_codec(X, tmp_path / "e", "digits", [20, 200, 2000], config=TINY, train=train, init=more,
+                        keep_init=True, log=lambda s: None)
+    assert [added.level(q).hash for q in (1, 2)] == [more.level(q).hash for q in (1, 2)]
+    assert added.level(3).config.lmbda == 2000.0
     with pytest.raises(ConfigError, match="init codec quality 2 has config"):
         train_codec(X, tmp_path / "c", "digits", [20, 200], config={**TINY, "channels": 16}, train=train,
                     init=first, log=lambda s: None)

@@ -140,7 +140,7 @@ def state_with_tables(model: CodecModel) -> dict[str, torch.Tensor]:
 
 def _unragged(lengths: np.ndarray, flat: np.ndarray) -> np.ndarray:
     lengths = np.asarray(lengths, np.int64)
-    if lengths.ndim != 1 or np.any(lengths < 1) or flat.ndim != 1 or lengths.sum() != len(flat):
+    if lengths.ndim != 1 or np.any(lengths < 2) or flat.ndim != 1 or lengths.sum() != len(flat):
         raise CodecError("inconsistent entropy-coding tables in the model file.")
     out = np.zeros((len(lengths), int(lengths.max())), np.int64)
     mask = np.arange(out.shape[1])[None, :] < lengths[:, None]

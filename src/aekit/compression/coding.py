@@ -27,7 +27,7 @@ class TableCoder:
         self.precision = precision
         n = len(self.offsets)
         if self.lengths.shape != (n,) or self.freqs.ndim != 2 or self.freqs.shape[0] != n \
-                or np.any(self.lengths < 1) or np.any(self.lengths > self.freqs.shape[1]):
+                or np.any(self.lengths < 2) or np.any(self.lengths > self.freqs.shape[1]):
             raise CodecError("inconsistent entropy-coding tables in the model file.")
         total = float(1 << precision)
         self._models = [constriction.stream.model.Categorical(

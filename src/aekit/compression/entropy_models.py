@@ -85,7 +85,7 @@ class FactorizedPrior(nn.Module):
         cdf = np.maximum.accumulate(cdf, axis=1)
         lo_idx = np.argmax(cdf[:, 1:] > tail / 2, axis=1)  # first symbol whose upper edge has mass
         hi_idx = (cdf.shape[1] - 2) - np.argmax((cdf[:, :-1] < 1 - tail / 2)[:, ::-1], axis=1)
-        hi_idx = np.maximum(hi_idx, lo_idx)
+        hi_idx = np.maximum(hi_idx, lo_idx + 1)  # two symbols at least: a coder's model needs a choice
         length = int((hi_idx - lo_idx).max()) + 1
         total = 1 << precision
         freqs = np.zeros((self.n, length), dtype=np.int64)

@@ -34,7 +34,7 @@ def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
 def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[float], *,
                 config: dict | None = None, train: TrainConfig | None = None,
                 first_epochs: int | None = None, warm_start: bool = True,
-                init: str | os.PathLike | Codec | None = None,
+                init: str | os.PathLike | Codec | None = None, keep_init: bool = False,
                 log: Callable[[str], None] = print) -> Codec:
     """Fit one ``CodecModel`` per entry of ``lmbdas`` (sorted ascending = quality 1, 2, ...) on
     ``images`` and write the codec folder ``out``; returns the loaded codec.
@@ -44,8 +44,10 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
     trains ``train.epochs``: the transforms a codec needs change little between neighbouring
     rates, so each level costs a fraction of a fresh run.
 
-    ``init``: a codec (or its folder) with the same levels and networks; every level continues
-    from its weights for ``train.epochs`` (a second, longer training stage).
+    ``init``: a codec (or its folder) with the same networks; every level starts from the weights
+    of the ``init`` level with the nearest lambda and trains ``train.epochs`` (a second stage). With
+    ``keep_init``, levels whose lambda ``init`` already has are kept exactly as they are and only
+    the new lambdas are trained (adding a quality level to a codec).
     """
     lmbdas = sorted(float(v) for v in lmbdas)
     if not lmbdas or any(v <= 0 for v in lmbdas):
@@ -66,10 +68,16 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         model = CodecModel(cfg)
         epochs = train.epochs
         if init is not None:
-            start = init.level(q)
-            if replace(start.config, lmbda=lm) != cfg:
-                raise ConfigError(f"init codec quality {q} has config {start.config}, not {cfg}.")
+            start = min(init.levels.values(), key=lambda lvl: abs(np.log(lvl.config.lmbda / lm)))
+            if replace(start.config, lmbda=lm, quality=q) != cfg:
+                raise ConfigError(f"init codec quality {start.config.quality} has config {start.config}, "
+                                  f"not {cfg}.")
             model.load_state_dict(start.model.state_dict())
+            if keep_init and start.config.lmbda == lm:
+                history[f"q{q}"] = {"lmbda": lm, "kept_from_init": start.digest}
+                log(f"quality {q} (lmbda {lm:g}): kept from the init codec")
+                models[q] = prev = model.eval()
+                continue
         elif warm_start and prev is not None:
             model.load_state_dict(prev.state_dict())
         elif first_epochs is not None:
