@@ -34,7 +34,7 @@ class CodecConfig:
 
     image_shape: tuple[int, ...] = (1, 28, 28)  # (C, H, W) of the images it codes
     channels: int = 48  # width of the conv stages
-    hidden: int = 256  # width of the dense layers (flat latent, global side information)
+    hidden: int = 512  # width of the dense layers (flat latent, global side information)
     latent: str = "spatial"  # "spatial": latent_dim channels at 1/4 resolution; "flat": a dense code vector
     latent_dim: int = 16  # channels (spatial) or elements (flat) of the quantised code
     activation: str = "gelu"  # "gelu" | "gdn" (generalized divisive normalization, Ballé et al. 2016)
