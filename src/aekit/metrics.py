@@ -10,6 +10,19 @@ def mse_per_pixel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
 
 
+def knn_accuracy(train_codes, y_train, test_codes, y_test, k: int = 5) -> float:
+    """Accuracy of a k-nearest-neighbour classifier fitted on train codes, scored on test codes."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return float(KNeighborsClassifier(k).fit(train_codes, y_train).score(test_codes, y_test))
+
+
+def few_label_indices(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Indices of ``per_class`` randomly chosen samples of every class (seeded)."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)])
+
+
 def bd_rate(rate_ref, psnr_ref, rate_test, psnr_test) -> float:
     """Bjontegaard delta rate: the average relative rate change of ``test`` against ``ref`` at equal quality.
 
@@ -33,19 +46,6 @@ def bd_rate(rate_ref, psnr_ref, rate_test, psnr_test) -> float:
         poly = np.polyint(np.polyfit(p, lr, min(3, len(p) - 1)))
         integrals.append((np.polyval(poly, hi) - np.polyval(poly, lo)) / (hi - lo))
     return float(np.exp(integrals[1] - integrals[0]) - 1.0)
-
-
-def knn_accuracy(train_codes, y_train, test_codes, y_test, k: int = 5) -> float:
-    """Accuracy of a k-nearest-neighbour classifier fitted on train codes, scored on test codes."""
-    from sklearn.neighbors import KNeighborsClassifier
-
-    return float(KNeighborsClassifier(k).fit(train_codes, y_train).score(test_codes, y_test))
-
-
-def few_label_indices(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
-    """Indices of ``per_class`` randomly chosen samples of every class (seeded)."""
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)])
 
 
 def linear_probe_accuracy(train_x, train_y, test_x, test_y, standardize: bool = True) -> float:
