@@ -63,4 +63,3 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB, ``10 log10(peak^2 / MSE)`` with the MSE over every value."""
     mse = mse_per_pixel(a, b)
     return float("inf") if mse == 0 else float(10 * np.log10(peak ** 2 / mse))
-
