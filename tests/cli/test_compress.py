@@ -64,7 +64,7 @@ def test_train_codec_then_compress_with_it(tmp_path, capsys):
     np.save(tmp_path / "train.npy", X)
     model = tmp_path / "mycodec"
     assert main(["train-codec", str(tmp_path / "train.npy"), "-o", str(model), "--lmbdas", "20", "200",
-                 "--epochs", "1", "--option", "channels=8", "--option", "latent_dim=4",
+                 "--epochs", "1", "--first-epochs", "1", "--option", "channels=8", "--option", "latent_dim=4",
                  "--option", "hyper_channels=4", "--no-progress"]) == 0
     assert "qualities=[1, 2]" in capsys.readouterr().out
     out = tmp_path / "t.aek"

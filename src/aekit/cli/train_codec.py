@@ -21,9 +21,13 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="DATA", help="image files, folders, .npy arrays (values 0..255) or mnist")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="codec folder to write")
     p.add_argument("--name", default=None, help="codec name stored in every .aek file (default: the folder name)")
-    p.add_argument("--lmbdas", nargs="+", type=float, default=[20.0, 60.0, 200.0, 600.0, 2000.0], metavar="L",
-                   help="rate-distortion weights, one per quality level (loss = bits/pixel + L * MSE)")
-    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--lmbdas", nargs="+", type=float, default=[12.0, 25.0, 50.0, 110.0, 300.0, 1000.0],
+                   metavar="L", help="rate-distortion weights, one per quality level (loss = bits/pixel + L * MSE); "
+                                     "default: the bundled mnist codec's")
+    p.add_argument("--first-epochs", type=int, default=60,
+                   help="epochs of the highest quality, trained first from scratch (default 60)")
+    p.add_argument("--epochs", type=int, default=25,
+                   help="epochs of every other level, each warm-started from the level above (default 25)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -44,6 +48,7 @@ def run(args) -> int:
     name = args.name or re.sub(r"[^A-Za-z0-9_.-]", "-", Path(args.output).resolve().name)[:64] or "codec"
     train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         grad_clip=None, progress=not args.no_progress)
-    codec = train_codec(X, args.output, name, args.lmbdas, config=parse_options(args.option, "--option"), train=train)
+    codec = train_codec(X, args.output, name, args.lmbdas, config=parse_options(args.option, "--option"), train=train,
+                        first_epochs=args.first_epochs)
     print(f"wrote {args.output}: {codec!r}")
     return 0

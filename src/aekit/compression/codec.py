@@ -255,11 +255,8 @@ class Codec:
                              f"{self.name!r} codes {self.image_shape}.")
         if any(n > CHUNK for n, _, _ in header.streams):
             raise CodecError(f"a payload holds more than the {CHUNK} images per stream this codec writes.")
-        out = np.empty((header.count, *self.image_shape), np.uint8)
-        pos = 0
-        for (n, _, _), payload in zip(header.streams, payloads):
-            out[pos:pos + n] = lvl.decode(payload, n)
-            pos += n
+        # chunk by chunk: memory grows with what really decodes, not with the count a header claims
+        out = np.concatenate([lvl.decode(payload, n) for (n, _, _), payload in zip(header.streams, payloads)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def reconstruct(self, images, quality: int = 3) -> np.ndarray:

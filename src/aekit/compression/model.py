@@ -7,9 +7,16 @@ differentiable stand-in for rounding) and the synthesis sees the rounded latent 
 straight-through gradient, so the decoder is trained on exactly what it gets at inference.
 In eval mode both use rounding: the validation loss is the real rate-distortion trade-off.
 
-The latent is a flat vector (a conv stack, then dense layers): for small images of one domain
-(digits, icons, thumbnails) a global code with one learned density per element is far cheaper
-than a spatial latent whose every position pays for the empty background.
+Two latents, picked by ``CodecConfig.latent``:
+
+- ``"spatial"`` (default): ``latent_dim`` channels at 1/4 resolution (7x7 for 28x28), with a
+  mean-scale hyperprior (Ballé et al. 2018, Minnen et al. 2018): side information ``z`` at 1/8
+  resolution, coded with one learned density per element, predicts a mean and a scale for every
+  latent element, which is then coded with a Gaussian. On MNIST the trained models carry almost
+  all of the information in ``z`` and the predicted means (a 4x4 code with per-position densities),
+  the Gaussian residual costs a few bytes. ``global_dim`` adds dense side-information elements.
+- ``"flat"``: a dense code vector with one learned density per element (factorized prior only).
+  Cheap at low rates, but its dense decoder stalls near 22 dB on MNIST.
 """
 
 from __future__ import annotations
