@@ -27,6 +27,11 @@ class CheckpointError(AekitError, ValueError):
     """A saved model is missing, corrupt, or from an incompatible format version."""
 
 
+class CodecError(AekitError, ValueError):
+    """A compressed ``.aek`` stream cannot be decoded: truncated, corrupt, wrong magic or version,
+    or made with another model than the one given."""
+
+
 class NotFittedError(AekitError, _SklearnNotFittedError):
     """The estimator is used before ``fit``.
 

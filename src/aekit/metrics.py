@@ -25,6 +25,31 @@ def few_label_indices(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     return np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)])
 
 
+def bd_rate(rate_ref, psnr_ref, rate_test, psnr_test) -> float:
+    """Bjontegaard delta rate: the average relative rate change of ``test`` against ``ref`` at equal quality.
+
+    Each curve's log-rate is fitted by a cubic (fewer points: a lower degree) in PSNR; the
+    difference of the fits is averaged over the PSNR interval both curves cover, and
+    ``exp(mean) - 1`` returned: ``-0.5`` means half the bytes of ``ref`` at the same PSNR
+    (G. Bjontegaard, VCEG-M33, 2001). Raises ``ValueError`` when the curves do not overlap.
+    """
+    curves = []
+    for r, p in ((rate_ref, psnr_ref), (rate_test, psnr_test)):
+        r, p = np.asarray(r, np.float64), np.asarray(p, np.float64)
+        if r.shape != p.shape or r.ndim != 1 or len(r) < 2 or np.any(r <= 0) or not np.all(np.isfinite(p)):
+            raise ValueError("bd_rate needs two or more (rate > 0, finite PSNR) points per curve.")
+        curves.append((np.log(r), p))
+    lo = max(p.min() for _, p in curves)
+    hi = min(p.max() for _, p in curves)
+    if not hi > lo:
+        raise ValueError(f"the curves' PSNR ranges do not overlap ({lo:.2f} dB > {hi:.2f} dB).")
+    integrals = []
+    for lr, p in curves:
+        poly = np.polyint(np.polyfit(p, lr, min(3, len(p) - 1)))
+        integrals.append((np.polyval(poly, hi) - np.polyval(poly, lo)) / (hi - lo))
+    return float(np.exp(integrals[1] - integrals[0]) - 1.0)
+
+
 def linear_probe_accuracy(train_x, train_y, test_x, test_y, standardize: bool = True) -> float:
     """Logistic-regression accuracy (the downstream task on few labels)."""
     from sklearn.linear_model import LogisticRegression

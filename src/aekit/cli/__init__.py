@@ -9,7 +9,8 @@ import sys
 from .. import __version__
 from ..errors import AekitError
 # Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
-SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect", "info"]
+SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect",
+               "compress", "decompress", "train-codec", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+        importlib.import_module(f"{__name__}.{name.replace('-', '_')}").add_parser(sub)
     return parser
 
 

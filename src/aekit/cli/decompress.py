@@ -1,0 +1,53 @@
+"""``aekit decompress``: an ``.aek`` file -> PNG images or one .npy array."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataError
+from .common import formatter
+
+EXAMPLES = """examples:
+  aekit decompress digits.aek -o out/                  # out/000000.png, out/000001.png, ...
+  aekit decompress digits.aek -o out/ --format npy     # out/images.npy, (n, 28, 28) uint8
+  aekit decompress custom.aek -o out/ --model models/mycodec
+"""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("decompress", help="decode an .aek file into PNG images or a .npy array",
+                       description="Decode an .aek file written by 'aekit compress'; the codec is the bundled one "
+                                   "named in the file unless --model gives a folder.",
+                       epilog=EXAMPLES, formatter_class=formatter)
+    p.add_argument("input", metavar="FILE", help="the .aek file")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write the images into")
+    p.add_argument("--format", choices=("png", "npy"), default="png",
+                   help="one PNG per image (default) or DIR/images.npy")
+    p.add_argument("--model", default=None, metavar="M", help="codec folder (default: the bundled codec the file names)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..compression import decompress
+    from ..compression.codec import bits_per_pixel
+    from ..data import save_array, save_image
+
+    path = Path(args.input)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {str(path)!r}. Pass an .aek file written by 'aekit compress'.")
+    data = path.read_bytes()
+    images = decompress(data, args.model)
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"-o {str(out)!r} is a file; pass a folder to write the images into.")
+    if args.format == "npy":
+        save_array(out / "images.npy", images)
+        written = out / "images.npy"
+    else:
+        for i, img in enumerate(images):
+            save_image(out / f"{i:06d}.png", img)
+        written = out / "*.png"
+    shape = (1, *images.shape[1:]) if images.ndim == 3 else images.shape[1:]
+    print(f"decoded {len(images)} image(s) from {len(data)} bytes ({len(data) / len(images):.1f} bytes/image, "
+          f"{bits_per_pixel(len(data), len(images), tuple(shape)):.3f} bpp) -> {written}")
+    return 0

@@ -1,0 +1,34 @@
+"""Codecs that ship inside the package (``weights/NAME``), looked up by name."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from ..errors import CodecError
+from .codec import Codec
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+def bundled_codecs() -> list[str]:
+    return sorted(p.name for p in WEIGHTS.iterdir() if (p / "config.json").is_file()) if WEIGHTS.is_dir() else []
+
+
+@functools.lru_cache(maxsize=8)
+def _load_bundled(name: str) -> Codec:
+    return Codec.load(WEIGHTS / name)
+
+
+def load_codec(model: str | os.PathLike | Codec = "mnist") -> Codec:
+    """A codec by bundled name (``"mnist"``) or by the path of a folder written by ``train_codec``."""
+    if isinstance(model, Codec):
+        return model
+    spec = str(model)
+    if spec in bundled_codecs() and not Path(spec).exists():
+        return _load_bundled(spec)
+    if Path(spec).exists():
+        return Codec.load(spec)
+    raise CodecError(f"no codec {spec!r}: it is neither a bundled codec ({', '.join(bundled_codecs()) or 'none'}) "
+                     "nor a codec folder. Train one with 'aekit train-codec DATA -o FOLDER'.")
