@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from aekit.bottlenecks import create_bottleneck
-from aekit.errors import ConfigError
+from aekit.errors import ConfigError, NoPriorError
 
 
 def test_binary_codes_are_bits_and_pm1_maps_them():
@@ -78,6 +78,12 @@ def test_mixture_places_components_on_the_codes_after_pretraining():
     assert torch.cdist(z, centers).min(1).values.median() < 0.6
 
 
+def test_mixture_cannot_sample_before_its_components_are_placed():
+    b = create_bottleneck("mixture", 2, components=3, pretrain_steps=100)
+    with pytest.raises(NoPriorError, match="pretrain_steps=100"):
+        b.sample_prior(4)
+
+
 def test_joint_concatenates_parts_and_names_their_losses():
     b = create_bottleneck("joint", 3, parts=[{"name": "categorical", "latent_dim": 1, "categories": 4},
                                              {"name": "gaussian", "latent_dim": 2}]).eval()
@@ -93,6 +99,7 @@ def test_joint_concatenates_parts_and_names_their_losses():
     ("categorical", {"categories": 1}), ("categorical", {"tau_start": 0.5, "tau_end": 1.0}),
     ("binary", {"values": "ab"}), ("mixture", {"components": 1}),
     ("joint", {"parts": []}), ("joint", {"parts": [{"name": "gaussian", "latent_dim": 5}]}),
+    ("joint", {"parts": [{"name": "vq", "latent_dim": 2, "prior": {}}]}),
 ])
 def test_bad_options(name, kw):
     with pytest.raises(ConfigError):

@@ -128,4 +128,11 @@ class DiscreteBottleneck(Bottleneck):
         return self.indices_to_z(self.sample_indices(n, generator))
 
 
+def index_perplexity(idx: torch.Tensor, vocab_size: int) -> float:
+    """Perplexity of the histogram of ``idx``: the effective number of symbols in use (logged as ``info``)."""
+    counts = torch.bincount(idx.flatten(), minlength=vocab_size).float()
+    p = counts[counts > 0] / counts.sum()
+    return float(torch.exp(-(p * p.log()).sum()))
+
+
 BOTTLENECKS: Registry[Bottleneck] = Registry("bottleneck")

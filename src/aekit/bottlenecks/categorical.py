@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
-from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck
+from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
 
 
 @BOTTLENECKS.register("categorical")
@@ -68,9 +68,7 @@ class Categorical(DiscreteBottleneck):
         logq = F.log_softmax(logits, -1)  # (B, G, K)
         # KL(q || uniform) = sum q log q + log K, per group; summed over groups, per input feature
         kl = ((logq.exp() * logq).sum(-1) + math.log(self.categories)).sum(1)  # (B,)
-        usage = torch.bincount(idx.flatten(), minlength=self.categories).float()
-        p = usage / usage.sum()
-        perplexity = float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum()))
+        perplexity = index_perplexity(idx, self.categories)
         return BottleneckOutput(z=y.flatten(1), code=idx.float(), indices=idx,
                                 losses={"kl": kl.mean() / self.data_dim},
                                 info={"tau": tau, "perplexity": perplexity,

@@ -36,6 +36,9 @@ class Joint(Bottleneck):
                 raise ConfigError(f"joint part {i} ({spec!r}) must be a dict with 'name' and 'latent_dim'.")
             if spec["name"] == "joint":
                 raise ConfigError("joint parts cannot themselves be joint.")
+            if spec.get("prior") is not None:
+                raise ConfigError(f"joint part {i} asks for a learned prior; priors are fitted only on a whole "
+                                  "discrete bottleneck, not on the parts of a joint one.")
             options = {k: v for k, v in spec.items() if k not in ("name", "latent_dim")}
             built.append(BOTTLENECKS.create(spec["name"], latent_dim=spec["latent_dim"], **options))
         self.parts = nn.ModuleList(built)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NoPriorError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 from .vq import kmeans
 
@@ -113,6 +113,11 @@ class GaussianMixture(Bottleneck):
         return code[:, 1:]  # the decoder reads z; the category is the cluster z came from
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        if not bool(self.initialized):
+            raise NoPriorError(
+                f"The mixture prior is not placed yet: it is fitted after pretrain_steps={self.pretrain_steps} "
+                f"training steps and this model trained {int(self.step)}. Train longer or lower pretrain_steps."
+            )
         with torch.no_grad():
             c = torch.multinomial(F.softmax(self.pi_logits, 0).cpu(), n, replacement=True, generator=generator)
             eps = torch.randn(n, self.latent_dim, generator=generator)

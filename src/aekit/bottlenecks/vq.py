@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck
+from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
 
 
 def kmeans(x: torch.Tensor, k: int, iters: int = 10, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -139,9 +139,7 @@ class VectorQuantizer(DiscreteBottleneck):
         if self.training:
             self._update(e.detach(), idx)
         z = (e + (q - e).detach()).reshape(B, -1)  # straight-through: decoder sees q, encoder gets its grad
-        counts = torch.bincount(idx, minlength=self.codebook_size).float()
-        p = counts / counts.sum()
-        perplexity = float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum()))
+        perplexity = index_perplexity(idx, self.codebook_size)
         used = float((self.ema_count >= self.dead_fraction * len(e) / self.codebook_size).float().mean())
         idx = idx.reshape(B, self.latent_dim)
         return BottleneckOutput(z=z, code=idx.float(), losses=losses, indices=idx,
