@@ -62,7 +62,7 @@ def test_mixture_places_components_on_the_codes_after_pretraining():
     for _ in range(6):
         lab = torch.randint(3, (200,), generator=g)
         mu = centers[lab] + 0.3 * torch.randn(200, 2, generator=g)
-        out = b(torch.cat([mu, torch.full((200, 2), -6.0)], 1))
+        b(torch.cat([mu, torch.full((200, 2), -6.0)], 1))
     assert bool(b.initialized)
     assert torch.cdist(b.means.detach(), centers).min(1).values.max() < 0.2
     # the category of a code is its component, consistently for all codes of a blob
