@@ -14,6 +14,7 @@ from torch import nn
 
 from .bottlenecks import BottleneckOutput, create_bottleneck
 from .config import ModelConfig
+from .errors import ConfigError
 from .nets import create_nets
 
 
@@ -28,6 +29,14 @@ class AEModel(nn.Module):
             config.net, config.input_shape, self.bottleneck.in_features, self.bottleneck.out_features,
             **config.net_options,
         )
+        if getattr(self.encoder, "grid", False) and hasattr(self.bottleneck, "dim"):
+            # VQ on a code grid: every code vector must sit at one position, not straddle two
+            _, h, w = self.encoder.shapes[-1]
+            if self.bottleneck.latent_dim % (h * w):
+                raise ConfigError(
+                    f"With grid=True the code is a {h}x{w} map, so the vq bottleneck needs latent_dim a multiple "
+                    f"of {h * w} (code vectors per position); got latent_dim={self.bottleneck.latent_dim}."
+                )
 
     # -- the three parts -------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> BottleneckOutput:  # (B, *input_shape)

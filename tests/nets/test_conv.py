@@ -57,3 +57,24 @@ def test_residual_blocks_add_depth_and_start_near_identity_paths():
 def test_bad_options_are_clear_config_errors(opts, match):
     with pytest.raises(ConfigError, match=match):
         _nets((1, 7, 7), **opts)
+
+
+def test_grid_codes_keep_one_vector_per_position():
+    from aekit.config import ModelConfig
+    from aekit.errors import ConfigError
+    from aekit.model import AEModel
+
+    cfg = dict(input_shape=(1, 28, 28), net="conv", bottleneck="vq", net_options={"channels": [8, 16], "grid": True},
+               bottleneck_options={"codebook_size": 8, "dim": 4})
+    model = AEModel(ModelConfig(latent_dim=49, **cfg)).eval()
+    x = torch.rand(2, 1, 28, 28)
+    h = model.encoder(x)  # (B, 7*7*4): position-major, so vector k is position k's 4 channels
+    assert h.shape == (2, 49 * 4)
+    fmap = model.encoder.fc(model.encoder.conv(x))  # (B, 4, 7, 7)
+    torch.testing.assert_close(h.reshape(2, 49, 4)[:, 10], fmap[:, :, 1, 3])  # position 10 = row 1, col 3
+    assert model(x)["x_hat"].shape == x.shape
+    with pytest.raises(ConfigError, match="multiple of 49"):
+        AEModel(ModelConfig(latent_dim=50, **cfg))
+    with pytest.raises(ConfigError, match="fc_hidden"):
+        AEModel(ModelConfig(latent_dim=49, **{**cfg, "net_options": {"channels": [8, 16], "grid": True,
+                                                                      "fc_hidden": [32]}}))
