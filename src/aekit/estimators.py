@@ -227,10 +227,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         bottleneck = self.model_.bottleneck
         gen = torch.Generator().manual_seed(self.random_state if random_state is None else int(random_state))
         with torch.no_grad():
-            if hasattr(bottleneck, "sample_indices"):
-                z = bottleneck.indices_to_z(bottleneck.sample_indices(int(n), gen, temperature=float(temperature)))
-            else:
-                z = bottleneck.sample_prior(int(n), gen) * float(temperature)
+            z = bottleneck.sample_prior(int(n), gen, temperature=float(temperature))
         out = self._batched(self.model_.decode, z)
         return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
 

@@ -76,6 +76,10 @@ def test_mixture_places_components_on_the_codes_after_pretraining():
     # samples come from the components
     z = b.sample_prior(3000, torch.Generator().manual_seed(1))
     assert torch.cdist(z, centers).min(1).values.median() < 0.6
+    # a low temperature narrows each component around its mean (it does not pull samples to the origin)
+    cold = b.sample_prior(3000, torch.Generator().manual_seed(1), temperature=0.1)
+    spread = torch.cdist(cold, b.means.detach()).min(1).values.median()
+    assert spread < 0.1 * torch.cdist(z, b.means.detach()).min(1).values.median() * 1.5
 
 
 def test_mixture_cannot_sample_before_its_components_are_placed():

@@ -64,8 +64,13 @@ class Bottleneck(nn.Module):
         """Map a ``code`` (as returned in ``BottleneckOutput.code``) back to ``z``."""
         raise NotImplementedError
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` codes ``z`` from the prior; only generative bottlenecks have one."""
+    def sample_prior(self, n: int, generator: torch.Generator | None = None,
+                     temperature: float = 1.0) -> torch.Tensor:
+        """Draw ``n`` codes ``z`` from the prior; only generative bottlenecks have one.
+
+        ``temperature`` scales the prior's spread (< 1: more typical, less varied samples): the
+        standard deviation of a Gaussian, the softmax temperature of a learned discrete prior.
+        """
         raise NoPriorError(
             f"The {type(self).__name__} bottleneck has no generative prior, so it cannot sample. "
             "Train with bottleneck='gaussian' (a VAE), or a discrete bottleneck ('vq', 'categorical', "
@@ -124,8 +129,9 @@ class DiscreteBottleneck(Bottleneck):
             super().sample_prior(n, generator)  # raises NoPriorError
         return self.prior.sample(n, generator=generator, temperature=temperature)
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.indices_to_z(self.sample_indices(n, generator))
+    def sample_prior(self, n: int, generator: torch.Generator | None = None,
+                     temperature: float = 1.0) -> torch.Tensor:
+        return self.indices_to_z(self.sample_indices(n, generator, temperature))
 
 
 def index_perplexity(idx: torch.Tensor, vocab_size: int) -> float:

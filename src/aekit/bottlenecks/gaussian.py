@@ -63,5 +63,6 @@ class Gaussian(Bottleneck):
     def decode_code(self, code: torch.Tensor) -> torch.Tensor:
         return code
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=generator).to(self.step.device)  # (n, D)
+    def sample_prior(self, n: int, generator: torch.Generator | None = None,
+                     temperature: float = 1.0) -> torch.Tensor:
+        return (temperature * torch.randn(n, self.latent_dim, generator=generator)).to(self.step.device)  # (n, D)

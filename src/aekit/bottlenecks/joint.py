@@ -81,9 +81,10 @@ class Joint(Bottleneck):
         pieces = code.split([p.code_dim for p in self.parts], 1)
         return torch.cat([p.decode_code(c) for p, c in zip(self.parts, pieces)], 1)
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample_prior(self, n: int, generator: torch.Generator | None = None,
+                     temperature: float = 1.0) -> torch.Tensor:
         missing = [name for name, p in zip(self.names, self.parts) if not p.generative]
         if missing:
             raise NoPriorError(f"The joint bottleneck's parts {missing} have no generative prior, so it cannot "
                                "sample; give discrete parts a learned prior ('prior': {}).")
-        return torch.cat([p.sample_prior(n, generator) for p in self.parts], 1)
+        return torch.cat([p.sample_prior(n, generator, temperature) for p in self.parts], 1)

@@ -112,7 +112,8 @@ class GaussianMixture(Bottleneck):
                               f"got {tuple(code.shape)}.")
         return code[:, 1:]  # the decoder reads z; the category is the cluster z came from
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample_prior(self, n: int, generator: torch.Generator | None = None,
+                     temperature: float = 1.0) -> torch.Tensor:
         if not bool(self.initialized):
             raise NoPriorError(
                 f"The mixture prior is not placed yet: it is fitted after pretrain_steps={self.pretrain_steps} "
@@ -121,5 +122,5 @@ class GaussianMixture(Bottleneck):
         with torch.no_grad():
             c = torch.multinomial(F.softmax(self.pi_logits, 0).cpu(), n, replacement=True, generator=generator)
             eps = torch.randn(n, self.latent_dim, generator=generator)
-            z = self.means.cpu()[c] + eps * (0.5 * self.logvars.cpu()[c]).exp()
+            z = self.means.cpu()[c] + temperature * eps * (0.5 * self.logvars.cpu()[c]).exp()
         return z.to(self.means.device)
