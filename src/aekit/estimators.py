@@ -159,6 +159,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         tcfg = TrainConfig(epochs=pc.epochs, batch_size=pc.batch_size, lr=pc.lr, weight_decay=pc.weight_decay,
                            val_fraction=0.1, patience=pc.patience, grad_clip=1.0, seed=self.random_state,
                            device=self.device, progress=bool(self.verbose))
+        bottleneck.prior.requires_grad_(True)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state + 1)
             trainer = Trainer(tcfg)

@@ -94,6 +94,9 @@ class DiscreteBottleneck(Bottleneck):
             from ..priors import create_prior
 
             self.prior = create_prior(self.latent_dim, self.vocab_size, prior)
+            # fitted in a second stage on the codes (AutoEncoder fit), not with the auto-encoder: frozen
+            # here, so data-parallel training of the auto-encoder sees no parameters without gradients
+            self.prior.requires_grad_(False)
 
     @property
     def generative(self) -> bool:  # type: ignore[override]
