@@ -21,6 +21,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from . import __version__
+from .bottlenecks import DiscreteBottleneck
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import ModelConfig, ScalerConfig, TrainConfig, from_dict, to_dict
 from .data.scaling import Scaler
@@ -47,6 +48,11 @@ def _net_shape(sample_shape: tuple[int, ...], image_shape) -> tuple[int, ...]:
     if len(sample_shape) == 2:
         return (1, *sample_shape)
     return tuple(sample_shape)
+
+
+def _check_whole(value, name: str, minimum: int, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name}={value!r} must be a whole number >= {minimum} ({what}).")
 
 
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -147,7 +153,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.model_ = model.cpu().eval() if trainer.device.type != "cpu" else model.eval()
         self.model_config_, self.train_config_ = mcfg, tcfg
         self.prior_history_ = None
-        if getattr(self.model_.bottleneck, "prior", None) is not None:
+        if isinstance(self.model_.bottleneck, DiscreteBottleneck) and self.model_.bottleneck.prior is not None:
             self._fit_prior(xs)
         return self
 
@@ -178,6 +184,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
         return torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *self.model_config_.input_shape)
 
+    def _to_data(self, out: np.ndarray) -> np.ndarray:
+        """Decoder outputs (scaled, flat or net-shaped) -> samples in the data's units and shape."""
+        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+
     @torch.no_grad()
     def _batched(self, fn, x: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
         self.model_.eval()
@@ -196,19 +206,17 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Z = check_input(Z, name="Z", expected_shape=(self.model_.bottleneck.code_dim,),
                         estimator=type(self).__name__)
         z = torch.from_numpy(Z)
-        out = self._batched(lambda b: self.model_.decode(self.model_.bottleneck.decode_code(b)), z)
-        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+        return self._to_data(self._batched(lambda b: self.model_.decode(self.model_.bottleneck.decode_code(b)), z))
 
     def reconstruct(self, X) -> np.ndarray:
         """Encode and decode ``X``; same shape and units as ``X``."""
         x = self._prepare(X)
-        out = self._batched(lambda b: self.model_.decode(self.model_.encode(b).z), x)
-        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+        return self._to_data(self._batched(lambda b: self.model_.decode(self.model_.encode(b).z), x))
 
     def codes(self, X) -> np.ndarray:
         """Discrete indices of ``X``: ``(n, latent_dim)`` int64 (VQ entries, categories or bits)."""
         self._check_fitted()
-        if not hasattr(self.model_.bottleneck, "vocab_size"):
+        if not isinstance(self.model_.bottleneck, DiscreteBottleneck):
             raise ConfigError(f"codes() needs a discrete bottleneck ('vq', 'categorical', 'binary'); this model's "
                               f"is {self.model_config_.bottleneck!r}. Use transform() for continuous codes.")
         return self.transform(X).astype(np.int64)
@@ -221,16 +229,14 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         ``temperature`` scales the spread of the prior (< 1: more typical, less varied samples).
         """
         self._check_fitted()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ConfigError(f"n={n!r} must be a positive integer (how many samples to draw).")
+        _check_whole(n, "n", 1, "how many samples to draw")
         if not (isinstance(temperature, (int, float)) and temperature > 0):
             raise ConfigError(f"temperature={temperature!r} must be a number > 0.")
         bottleneck = self.model_.bottleneck
         gen = torch.Generator().manual_seed(self.random_state if random_state is None else int(random_state))
         with torch.no_grad():
             z = bottleneck.sample_prior(int(n), gen, temperature=float(temperature))
-        out = self._batched(self.model_.decode, z)
-        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+        return self._to_data(self._batched(self.model_.decode, z))
 
     def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
         """Decode ``steps`` points on the straight line between the codes of samples ``a`` and ``b``.
@@ -238,8 +244,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Returns ``(steps, *sample_shape)``; the first and last are the reconstructions of ``a`` and ``b``.
         """
         self._check_fitted()
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-            raise ConfigError(f"steps={steps!r} must be an integer >= 2.")
+        _check_whole(steps, "steps", 2, "points on the line, ends included")
         pair = [np.asarray(v) for v in (a, b)]
         pair = [v.reshape(1, *v.shape) if v.shape == tuple(self.input_shape_) else v for v in pair]
         x = self._prepare(np.concatenate(pair))
@@ -249,8 +254,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             z = self.model_.encode(x).z  # (2, out_features): what the decoder reads
             t = torch.linspace(0, 1, int(steps)).unsqueeze(1)
             zs = (1 - t) * z[:1] + t * z[1:]
-        out = self._batched(self.model_.decode, zs)
-        return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
+        return self._to_data(self._batched(self.model_.decode, zs))
 
     def score_samples(self, X) -> np.ndarray:
         """Negative mean squared reconstruction error per sample, in the scaled space (higher = more typical)."""

@@ -87,6 +87,10 @@ class VectorQuantizer(DiscreteBottleneck):
         d = e.pow(2).sum(1, keepdim=True) - 2 * e @ self.codebook.t() + self.codebook.pow(2).sum(1)
         return d.argmin(1)
 
+    def _alive(self, n_vectors: int) -> torch.Tensor:  # (K,) bool
+        """Entries whose average use per step is at least ``dead_fraction`` of the uniform share."""
+        return self.ema_count >= self.dead_fraction * n_vectors / self.codebook_size
+
     @torch.no_grad()
     def _broadcast(self) -> None:
         if dist.is_available() and dist.is_initialized():  # every process keeps rank 0's entries
@@ -116,7 +120,7 @@ class VectorQuantizer(DiscreteBottleneck):
             smoothed = (self.ema_count + 1e-5) / (n + self.codebook_size * 1e-5) * n
             self.codebook.data.copy_(self.ema_sum / smoothed.unsqueeze(1))
         if self.restart_dead:
-            dead = self.ema_count < self.dead_fraction * len(e) / self.codebook_size
+            dead = ~self._alive(len(e))
             n_dead = int(dead.sum())
             if n_dead:
                 pick = torch.randint(len(e), (n_dead,), device=e.device)
@@ -140,7 +144,7 @@ class VectorQuantizer(DiscreteBottleneck):
             self._update(e.detach(), idx)
         z = (e + (q - e).detach()).reshape(B, -1)  # straight-through: decoder sees q, encoder gets its grad
         perplexity = index_perplexity(idx, self.codebook_size)
-        used = float((self.ema_count >= self.dead_fraction * len(e) / self.codebook_size).float().mean())
+        used = float(self._alive(len(e)).float().mean())
         idx = idx.reshape(B, self.latent_dim)
         return BottleneckOutput(z=z, code=idx.float(), losses=losses, indices=idx,
                                 info={"perplexity": perplexity, "usage": used,
