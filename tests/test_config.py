@@ -141,8 +141,14 @@ def test_bad_train_config_in_json():
 
 
 def test_model_config_input_shape_layout():
-    with pytest.raises(ConfigError, match=r"must be \(D,\) for vectors or \(C, H, W\) for images"):
-        ModelConfig(input_shape=(8, 8))
+    assert ModelConfig(input_shape=(80, None)).is_sequence  # (C, T): a sequence of any length
+    assert ModelConfig(input_shape=[80, 100]).input_shape == (80, 100)
+    assert not ModelConfig(input_shape=(1, 8, 8)).is_sequence
+    for bad in [(1, 2, 3, 4), (0,), (None,), (None, 5), (3, None, 4), (2.5,), (True,)]:
+        with pytest.raises(ConfigError, match=r"must be \(D,\) for vectors, \(C, T\) for sequences"):
+            ModelConfig(input_shape=bad)
+    back = from_dict(ModelConfig, to_dict(ModelConfig(input_shape=(80, None))))
+    assert back.input_shape == (80, None)
 
 
 # ---------------------------------------------------------------------------- compact specs

@@ -15,7 +15,7 @@ from _bottleneck_options import LATENT, OPTIONS
 from aekit.nets import NETS
 
 # small widths keep the tests fast; the shapes are what matters
-SMALL = {"mlp": {"hidden": [16]}, "conv": {"channels": [4, 8]}}
+SMALL = {"mlp": {"hidden": [16]}, "conv": {"channels": [4, 8]}, "conv1d": {"channels": [8, 16]}}
 
 SHAPES = [
     ("mlp", (13,)),
@@ -137,7 +137,9 @@ def test_backward_reaches_every_parameter(net, shape):
 
 def test_invalid_model_configs_are_config_errors():
     with pytest.raises(ConfigError, match="input_shape"):
-        ModelConfig(input_shape=(1, 28))
+        ModelConfig(input_shape=(1, 28, 28, 1))
+    with pytest.raises(ConfigError, match=r"sequence of any length: the mlp network needs a fixed size"):
+        _model("mlp", (3, None))
     with pytest.raises(ConfigError, match="latent_dim"):
         ModelConfig(latent_dim=0)
     with pytest.raises(ConfigError, match="loss"):
@@ -149,15 +151,15 @@ def test_invalid_model_configs_are_config_errors():
 
 
 # ------------------------------------------------------------------ every registered component
-def _shape_for(net: str) -> tuple[int, ...]:
-    """A sample shape ``net`` accepts: an image if it takes images, else a vector."""
-    for shape in [(1, 12, 10), (20,)]:
+def _shape_for(net: str) -> tuple[tuple, tuple[int, ...]]:
+    """``(config shape, data shape)`` that ``net`` accepts: an image, a vector, or a sequence of any length."""
+    for shape, data in [((1, 12, 10), (1, 12, 10)), ((20,), (20,)), ((3, None), (3, 20))]:
         try:
             _model(net, shape)
-            return shape
+            return shape, data
         except ConfigError:
             continue
-    pytest.fail(f"network {net!r} accepts neither images (1, 12, 10) nor vectors (20,)")
+    pytest.fail(f"network {net!r} accepts neither images (1, 12, 10), vectors (20,) nor sequences (3, T)")
 
 
 COMBOS = [(n, b) for n in NETS.names() for b in BOTTLENECKS.names()]
@@ -170,10 +172,10 @@ def test_the_registries_hold_the_core_components():
 
 @pytest.mark.parametrize("net,bottleneck", COMBOS)
 def test_every_net_and_bottleneck_trains_forward_and_backward(net, bottleneck):
-    shape = _shape_for(net)
+    shape, data = _shape_for(net)
     model = _model(net, shape, bottleneck=bottleneck, latent_dim=LATENT.get(bottleneck, 4),
                    bottleneck_options=OPTIONS[bottleneck]).train()
-    x = torch.rand(6, *shape)
+    x = torch.rand(6, *data)
     out = model(x)
     assert out["x_hat"].shape == x.shape
     assert out["loss"].shape == () and torch.isfinite(out["loss"])
@@ -195,16 +197,18 @@ def test_every_net_and_bottleneck_trains_forward_and_backward(net, bottleneck):
 
 @pytest.mark.parametrize("net,bottleneck", COMBOS)
 def test_code_round_trip_gives_the_forward_reconstruction(net, bottleneck):
-    shape = _shape_for(net)
+    shape, data = _shape_for(net)
     model = _model(net, shape, bottleneck=bottleneck, latent_dim=LATENT.get(bottleneck, 4),
                    bottleneck_options=OPTIONS[bottleneck])
-    model.train()(torch.rand(8, *shape))  # lazy state (k-means codebook) is set on the first training batch
+    model.train()(torch.rand(8, *data))  # lazy state (k-means codebook) is set on the first training batch
     model.eval()
-    x = torch.rand(5, *shape)
+    x = torch.rand(5, *data)
     with torch.no_grad():
         out = model(x)
         code = out["bottleneck"].code
-        assert code.shape[0] == 5 and math.prod(code.shape[1:]) == model.bottleneck.code_dim
+        # one code per sample, or one per frame group of a sequence
+        assert code.shape[0] == 5 and code.shape[-1] == model.bottleneck.code_dim
+        assert code.dim() == (3 if model.config.is_sequence else 2)
         z = model.bottleneck.decode_code(code)
         torch.testing.assert_close(z, out["bottleneck"].z, rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(model.decode(z), out["x_hat"], rtol=1e-5, atol=1e-6)

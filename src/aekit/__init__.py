@@ -7,21 +7,22 @@ input. Public API:
   reconstruct / score_samples / save / load)
 - ``AnomalyDetector``: one-class outlier detector from reconstruction error (scikit-learn conventions)
 - ``load_dataset``: bundled datasets with fixed splits; ``load_array``: user files
-- ``AEModel``, ``Trainer``, ``ModelConfig``, ``TrainConfig``: the lower-level core
+- ``AEModel`` (and ``MODELS``, ``create_model``), ``Trainer``, ``ModelConfig``, ``TrainConfig``: the
+  lower-level core (see docs/architecture.md)
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from .anomaly import AnomalyDetector  # noqa: E402
 from .config import ModelConfig, ScalerConfig, TrainConfig  # noqa: E402
 from .data import list_datasets, load_array, load_dataset  # noqa: E402
 from .errors import AekitError, CheckpointError, ConfigError, DataError, NoPriorError, NotFittedError  # noqa: E402
 from .estimators import AutoEncoder  # noqa: E402
-from .model import AEModel  # noqa: E402
+from .models import AEModel, MODELS, create_model  # noqa: E402
 from .train import Trainer  # noqa: E402
 
 __all__ = [
-    "AEModel", "AnomalyDetector", "AekitError", "AutoEncoder", "CheckpointError", "ConfigError", "DataError", "ModelConfig",
+    "AEModel", "AnomalyDetector", "MODELS", "create_model", "AekitError", "AutoEncoder", "CheckpointError", "ConfigError", "DataError", "ModelConfig",
     "NoPriorError", "NotFittedError", "ScalerConfig", "TrainConfig", "Trainer", "__version__",
     "list_datasets", "load_array", "load_dataset",
 ]

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, OutlierMixin, clone
 
-from . import __version__
+from ._version import __version__
 from .checkpoint import read_checkpoint, write_checkpoint
 from .errors import CheckpointError, ConfigError, NotFittedError
 from .estimators import AutoEncoder
@@ -234,7 +234,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self._check_fitted()
         members, tensors = [], {}
         for i, ae in enumerate(self.estimators_):
-            meta, weights = ae._to_parts()
+            meta, weights = ae.to_parts()
             members.append(meta)
             tensors.update({f"m{i}.{k}": v for k, v in weights.items()})
         if self.feature_scale_ is not None:
@@ -257,7 +257,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         try:
             det = cls(**meta["params"])
             det.estimators_ = [
-                AutoEncoder._from_parts(m, {k[len(f"m{i}."):]: v for k, v in tensors.items()
+                AutoEncoder.from_parts(m, {k[len(f"m{i}."):]: v for k, v in tensors.items()
                                            if k.startswith(f"m{i}.")}, path)
                 for i, m in enumerate(meta["members"])
             ]

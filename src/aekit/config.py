@@ -37,13 +37,16 @@ def _number(obj: Any, name: str, integer: bool, optional: bool = False) -> None:
 
 @dataclass
 class ModelConfig:
-    """What network, bottleneck and loss make an auto-encoder.
+    """What model, network, bottleneck and loss make an auto-encoder.
 
-    ``input_shape`` is the shape of one sample as the network sees it:
-    ``(D,)`` for vectors, ``(C, H, W)`` for images.
+    ``model`` names a registered model class (``aekit.models.MODELS``; ``"autoencoder"`` is the
+    plain ``encoder -> bottleneck -> decoder``), ``model_options`` are that model's own options.
+    ``input_shape`` is the shape of one sample as the network sees it: ``(D,)`` for vectors,
+    ``(C, T)`` for sequences of ``C`` channels (``T`` may be ``None``: any length), ``(C, H, W)``
+    for images.
     """
 
-    input_shape: tuple[int, ...] = (784,)
+    input_shape: tuple[int | None, ...] = (784,)
     net: str = "mlp"
     net_options: dict[str, Any] = field(default_factory=dict)
     bottleneck: str = "continuous"
@@ -54,14 +57,21 @@ class ModelConfig:
     # with bce); "linear" for unbounded data; "auto" = sigmoid for bce, else linear
     output: str = "auto"
     loss_weights: dict[str, float] = field(default_factory=dict)  # weight per extra loss term
+    model: str = "autoencoder"
+    model_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.input_shape = tuple(int(s) for s in self.input_shape)
-        if len(self.input_shape) not in (1, 3) or min(self.input_shape) < 1:
+        shape = tuple(self.input_shape)
+        ok = len(shape) in (1, 2, 3) and all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
+                                              for s in shape)
+        # only a sequence's length (the last axis of a (C, T) shape) may be None
+        ok = ok and all(s is not None for s in (shape if len(shape) != 2 else shape[:1]))
+        if not ok or min((int(s) for s in shape if s is not None), default=0) < 1:
             raise ConfigError(
-                f"input_shape={self.input_shape} must be (D,) for vectors or (C, H, W) for images, "
-                "with every size >= 1."
+                f"input_shape={shape} must be (D,) for vectors, (C, T) for sequences (T may be None: any "
+                "length) or (C, H, W) for images, with every size >= 1."
             )
+        self.input_shape = tuple(None if s is None else int(s) for s in shape)
         _number(self, "latent_dim", integer=True)
         if self.latent_dim < 1:
             raise ConfigError(f"latent_dim={self.latent_dim} must be a positive integer.")
@@ -71,6 +81,11 @@ class ModelConfig:
             raise ConfigError(f"output={self.output!r} is not one of 'auto', 'linear', 'sigmoid'.")
         if self.loss == "bce" and self.output == "linear":
             raise ConfigError("loss='bce' needs a sigmoid output (targets in [0, 1]); use output='sigmoid' or 'auto'.")
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigError(f"model={self.model!r} must be the name of a registered model, e.g. 'autoencoder'.")
+        for name in ("net_options", "bottleneck_options", "loss_weights", "model_options"):
+            if not isinstance(getattr(self, name), dict):
+                raise ConfigError(f"{name}={getattr(self, name)!r} must be a dict of options.")
 
     @property
     def output_activation(self) -> str:
@@ -78,6 +93,10 @@ class ModelConfig:
         if self.output == "auto":
             return "sigmoid" if self.loss == "bce" else "linear"
         return self.output
+
+    @property
+    def is_sequence(self) -> bool:
+        return len(self.input_shape) == 2
 
 
 @dataclass
@@ -102,11 +121,15 @@ class TrainConfig:
     progress: bool = True
     checkpoint_dir: str | None = None  # where resumable state is written each epoch
     checkpoint_every: int = 1
+    # CPU threads for training (None: aekit.threads.default_threads(), which never oversubscribes
+    # the CPUs this process may use; 1 is often fastest for small models on a shared machine)
+    n_threads: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "warmup_steps", "seed", "checkpoint_every"):
             _number(self, name, integer=True)
         _number(self, "patience", integer=True, optional=True)
+        _number(self, "n_threads", integer=True, optional=True)
         for name in ("lr", "weight_decay", "val_fraction", "min_delta"):
             _number(self, name, integer=False)
         _number(self, "grad_clip", integer=False, optional=True)
@@ -119,6 +142,7 @@ class TrainConfig:
             (self.schedule in ("cosine", "constant"), f"schedule={self.schedule!r} must be 'cosine' or 'constant'"),
             (self.patience is None or self.patience >= 1, f"patience={self.patience} must be >= 1 or None"),
             (self.checkpoint_every >= 1, f"checkpoint_every={self.checkpoint_every} must be >= 1"),
+            (self.n_threads is None or self.n_threads >= 1, f"n_threads={self.n_threads} must be >= 1 or None"),
         ]
         for ok, msg in checks:
             if not ok:

@@ -70,6 +70,36 @@ def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
     return t.tolist()
 
 
+def broadcast_module(module: torch.nn.Module, src: int = 0) -> None:
+    """Copy rank ``src``'s parameters and buffers to every process (no-op in a single process)."""
+    if world_size() <= 1:
+        return
+    with torch.no_grad():
+        for t in [*module.parameters(), *module.buffers()]:
+            dist.broadcast(t.data, src=src)
+
+
+def all_reduce_grads(params: list[torch.nn.Parameter]) -> None:
+    """Sum the gradients of ``params`` over all processes, in one flat bucket.
+
+    A parameter without a gradient on every process keeps none (so an optimizer skips it, as it
+    would in one process); where only some processes have one, the others count as zeros.
+    """
+    if world_size() <= 1 or not params:
+        return
+    device = params[0].device
+    have = torch.tensor([p.grad is not None for p in params], dtype=torch.float64, device=device)
+    dist.all_reduce(have)
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    offset = 0
+    for p, used in zip(params, have.tolist()):
+        size = p.numel()
+        p.grad = flat[offset:offset + size].view_as(p).clone() if used else None
+        offset += size
+
+
 def broadcast_float(value: float, device: torch.device, src: int = 0) -> float:
     """Rank ``src``'s value on every process, so decisions taken from it agree everywhere."""
     if world_size() <= 1:

@@ -7,7 +7,9 @@ code with a learned prior), ``interpolate(a, b)`` morphs, ``codes(X)`` gives the
 indices of discrete codes, and ``score_samples(X)`` is the negative
 per-sample reconstruction error (higher = more typical, as scikit-learn's
 outlier detectors). Arrays ``(n, d)`` get an MLP, ``(n, H, W)`` and
-``(n, C, H, W)`` a conv net, unless ``net`` says otherwise.
+``(n, C, H, W)`` a conv net, unless ``net`` says otherwise. ``model`` picks a registered model
+(``aekit.models.MODELS``): ``"conditional"`` reads the labels given to ``fit(X, y)`` as its
+condition, ``"adversarial"`` shapes the code with a discriminator.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from . import __version__
+from ._version import __version__
 from .bottlenecks import DiscreteBottleneck
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import ModelConfig, ScalerConfig, TrainConfig, from_dict, to_dict
 from .data.scaling import Scaler
 from .errors import CheckpointError, ConfigError, DataError, NotFittedError
-from .model import AEModel
-from .train import Trainer
+from .models import MODELS, create_model
+from .threads import using_threads
+from .train import History, Trainer
 from .validation import check_input
 
 MODEL_KIND = "aekit-model"
@@ -80,6 +83,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     device : ``"auto"``, ``"cpu"`` or ``"cuda"``.
     verbose : show a progress bar while fitting.
     checkpoint_dir : folder for resumable training state (``fit(X, resume=True)`` continues).
+    model : a registered model name (``aekit.models.MODELS.names()``): ``"autoencoder"`` (the default),
+        ``"conditional"`` (encoder and decoder read the labels ``y`` given to ``fit``: a conditional VAE
+        with ``bottleneck="gaussian"``; ``model_options={"classes": 10}``), ``"adversarial"`` (codes pushed
+        towards N(0, I) by a discriminator, so ``sample`` works).
+    model_options : options of the model (its options dataclass; unknown keys are an error).
+    n_threads : CPU threads for training and inference (None: half the CPUs this process may use).
     """
 
     def __init__(self, latent_dim: int = 8, *, net: str = "auto", bottleneck: str = "continuous",
@@ -89,7 +98,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                  val_fraction: float = 0.1, patience: int | None = 10, augment: str | None = None,
                  noise: str | None = None,
                  random_state: int = 0, device: str = "auto", verbose: bool = True,
-                 checkpoint_dir: str | None = None):
+                 checkpoint_dir: str | None = None, model: str = "autoencoder", model_options: dict | None = None,
+                 n_threads: int | None = None):
         self.latent_dim = latent_dim
         self.net = net
         self.bottleneck = bottleneck
@@ -110,6 +120,9 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.device = device
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
+        self.model = model
+        self.model_options = model_options
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ configs
     def _configs(self, sample_shape: tuple[int, ...], n_samples: int
@@ -125,52 +138,56 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         output = "sigmoid" if scaling in ("global", "minmax") else "linear"
         mcfg = ModelConfig(input_shape=shape, net=net, net_options=dict(self.net_options or {}),
                            bottleneck=self.bottleneck, bottleneck_options=dict(self.bottleneck_options or {}),
-                           latent_dim=self.latent_dim, loss=loss, output=output)
+                           latent_dim=self.latent_dim, loss=loss, output=output, model=self.model,
+                           model_options=dict(self.model_options or {}))
         batch_size = self.batch_size
         if batch_size == "auto":  # about 10+ steps per epoch on small data, 128 once data is plentiful
             batch_size = int(min(128, max(8, n_samples // 10)))
         tcfg = TrainConfig(epochs=self.epochs, batch_size=batch_size, lr=self.lr,
                            weight_decay=self.weight_decay, val_fraction=self.val_fraction, patience=self.patience,
                            augment=self.augment, noise=self.noise, seed=self.random_state, device=self.device,
-                           progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir)
+                           progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir, n_threads=self.n_threads)
         return mcfg, tcfg, ScalerConfig(kind=scaling)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, *, resume: bool = False) -> "AutoEncoder":
-        """Learn to reconstruct ``X`` (labels ``y`` are ignored)."""
+        """Learn to reconstruct ``X``. ``y`` is ignored, except by a conditional model, which reads it
+        as the condition of every sample (class labels, or vectors)."""
         X = check_input(X, estimator=type(self).__name__)
+        MODELS.get(self.model)  # an unknown model name fails here, naming the registered ones
         mcfg, tcfg, scfg = self._configs(X.shape[1:], len(X))
         self.n_features_in_ = int(math.prod(X.shape[1:]))
         self.input_shape_ = tuple(X.shape[1:])
         self.scaler_ = Scaler(scfg).fit(X)
-        xs = torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *mcfg.input_shape)
+        data = {"input": torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *mcfg.input_shape)}
+        cond = self._cond(y, len(X), mcfg)
+        if cond is not None:
+            data["cond"] = cond
         # seed weight init without resetting the caller's global torch RNG (as sklearn leaves np.random alone)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
-            model = AEModel(mcfg)
+            model = create_model(mcfg)
             trainer = Trainer(tcfg)
-            self.history_ = trainer.fit(model, xs, resume=resume)
+            history = trainer.fit(model, data, resume=resume)
         self.model_ = model.cpu().eval() if trainer.device.type != "cpu" else model.eval()
         self.model_config_, self.train_config_ = mcfg, tcfg
-        self.prior_history_ = None
-        if isinstance(self.model_.bottleneck, DiscreteBottleneck) and self.model_.bottleneck.prior is not None:
-            self._fit_prior(xs)
+        self.prior_history_ = history.stages.pop("prior", None)
+        self.history_ = history
         return self
 
-    def _fit_prior(self, xs: torch.Tensor) -> None:
-        """Second stage of a discrete generative model: fit the code prior on the training indices."""
-        bottleneck = self.model_.bottleneck
-        idx = torch.from_numpy(self._batched(lambda b: self.model_.encode(b).code, xs))  # (n, G) as floats
-        pc = bottleneck.prior.config
-        tcfg = TrainConfig(epochs=pc.epochs, batch_size=pc.batch_size, lr=pc.lr, weight_decay=pc.weight_decay,
-                           val_fraction=0.1, patience=pc.patience, grad_clip=1.0, seed=self.random_state,
-                           device=self.device, progress=bool(self.verbose))
-        bottleneck.prior.requires_grad_(True)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.random_state + 1)
-            trainer = Trainer(tcfg)
-            self.prior_history_ = trainer.fit(bottleneck.prior, idx)
-        bottleneck.prior.cpu().eval()
+    def _cond(self, y, n: int, mcfg: ModelConfig) -> torch.Tensor | None:
+        """``y`` as the model's condition (None for unconditional models, which ignore ``y``)."""
+        if not MODELS.get(mcfg.model).takes_condition:
+            return None
+        if y is None:
+            raise DataError(f"the conditional model needs a condition per sample: call fit(X, y) with labels "
+                            f"(model_options={mcfg.model_options}).")
+        y = np.asarray(y)
+        if len(y) != n:
+            raise DataError(f"y has {len(y)} entries but X has {n} samples: give one condition per sample.")
+        if y.dtype.kind not in "biuf" or not np.all(np.isfinite(y.astype(np.float64))):
+            raise DataError(f"y must hold finite numbers (class labels or condition vectors); got dtype {y.dtype}.")
+        return torch.from_numpy(y.astype(np.int64) if y.dtype.kind in "biu" else y.astype(np.float32))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -179,39 +196,53 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 "arguments before using this estimator, or load a saved one with AutoEncoder.load(path)."
             )
 
-    def _prepare(self, X) -> torch.Tensor:
+    def scale(self, X) -> torch.Tensor:
+        """``X`` validated and scaled as the network sees it: a float32 tensor ``(n, *model input shape)``."""
         self._check_fitted()
         X = check_input(X, expected_shape=self.input_shape_, estimator=type(self).__name__)
         return torch.from_numpy(self.scaler_.transform(X)).reshape(len(X), *self.model_config_.input_shape)
 
-    def _to_data(self, out: np.ndarray) -> np.ndarray:
-        """Decoder outputs (scaled, flat or net-shaped) -> samples in the data's units and shape."""
+    def unscale(self, out) -> np.ndarray:
+        """Network outputs (scaled, flat or net-shaped) -> samples in the data's units and shape."""
+        self._check_fitted()
+        out = np.asarray(out.detach().cpu().numpy() if torch.is_tensor(out) else out)
         return self.scaler_.inverse_transform(out.reshape(len(out), *self.input_shape_))
 
+    def _condition(self, y, n: int) -> torch.Tensor | None:
+        if not self.model_.takes_condition:
+            if y is not None:
+                raise ConfigError(f"y is a condition, but this {self.model_config_.model!r} model takes none.")
+            return None
+        return self._cond(y, n, self.model_config_)
+
     @torch.no_grad()
-    def _batched(self, fn, x: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    def _batched(self, fn, x: torch.Tensor, cond: torch.Tensor | None = None, batch_size: int = 1024) -> np.ndarray:
         self.model_.eval()
-        outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        with using_threads(self.n_threads):
+            outs = [fn(x[i:i + batch_size], None if cond is None else cond[i:i + batch_size])
+                    for i in range(0, len(x), batch_size)]
         return torch.cat(outs).cpu().numpy().astype(np.float32)
 
     # ------------------------------------------------------------------ using it
-    def transform(self, X) -> np.ndarray:
-        """Codes of ``X``: ``(n, code_dim)``."""
-        x = self._prepare(X)
-        return self._batched(lambda b: self.model_.encode(b).code.flatten(1), x)
+    def transform(self, X, y=None) -> np.ndarray:
+        """Codes of ``X``: ``(n, code_dim)`` (``y``: the conditions of a conditional model)."""
+        x = self.scale(X)
+        return self._batched(lambda b, c: self.model_.encode(b, c).code.flatten(1), x, self._condition(y, len(x)))
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z, y=None) -> np.ndarray:
         """Decode codes ``Z`` (as from ``transform``) back to data in the original units and shape."""
         self._check_fitted()
         Z = check_input(Z, name="Z", expected_shape=(self.model_.bottleneck.code_dim,),
                         estimator=type(self).__name__)
         z = torch.from_numpy(Z)
-        return self._to_data(self._batched(lambda b: self.model_.decode(self.model_.bottleneck.decode_code(b)), z))
+        return self.unscale(self._batched(lambda b, c: self.model_.decode(self.model_.bottleneck.decode_code(b), c),
+                                          z, self._condition(y, len(z))))
 
-    def reconstruct(self, X) -> np.ndarray:
-        """Encode and decode ``X``; same shape and units as ``X``."""
-        x = self._prepare(X)
-        return self._to_data(self._batched(lambda b: self.model_.decode(self.model_.encode(b).z), x))
+    def reconstruct(self, X, y=None) -> np.ndarray:
+        """Encode and decode ``X``; same shape and units as ``X`` (``y``: conditions of a conditional model)."""
+        x = self.scale(X)
+        cond = self._condition(y, len(x))
+        return self.unscale(self._batched(lambda b, c: self.model_.decode(self.model_.encode(b, c).z, c), x, cond))
 
     def codes(self, X) -> np.ndarray:
         """Discrete indices of ``X``: ``(n, latent_dim)`` int64 (VQ entries, categories or bits)."""
@@ -221,22 +252,29 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                               f"is {self.model_config_.bottleneck!r}. Use transform() for continuous codes.")
         return self.transform(X).astype(np.int64)
 
-    def sample(self, n: int = 16, *, random_state: int | None = None, temperature: float = 1.0) -> np.ndarray:
+    def sample(self, n: int = 16, *, random_state: int | None = None, temperature: float = 1.0,
+               y=None) -> np.ndarray:
         """Generate ``n`` new samples by decoding codes drawn from the prior.
 
-        Works for the Gaussian (VAE) bottleneck and for discrete ones trained with a prior
-        (``bottleneck_options={"prior": {...}}``); other models raise ``NoPriorError``.
-        ``temperature`` scales the spread of the prior (< 1: more typical, less varied samples).
+        Works for the Gaussian (VAE) bottleneck, for discrete ones trained with a prior
+        (``bottleneck_options={"prior": {...}}``) and for the adversarial model; other models raise
+        ``NoPriorError``. ``temperature`` scales the spread of the prior (< 1: more typical, less
+        varied samples). A conditional model needs ``y``: one condition, or one per sample.
         """
         self._check_fitted()
         _check_whole(n, "n", 1, "how many samples to draw")
         if not (isinstance(temperature, (int, float)) and temperature > 0):
             raise ConfigError(f"temperature={temperature!r} must be a number > 0.")
-        bottleneck = self.model_.bottleneck
+        cond = None
+        if y is not None and self.model_.takes_condition:
+            y = np.asarray(y)
+            if y.ndim == 0 or (y.ndim == 1 and self.model_.options.cond_dim and len(y) == self.model_.options.cond_dim):
+                y = np.broadcast_to(y, (int(n), *y.shape))  # one condition for every sample
+        cond = self._condition(y, int(n)) if (y is not None or self.model_.takes_condition) else None
         gen = torch.Generator().manual_seed(self.random_state if random_state is None else int(random_state))
         with torch.no_grad():
-            z = bottleneck.sample_prior(int(n), gen, temperature=float(temperature))
-        return self._to_data(self._batched(self.model_.decode, z))
+            z = self.model_.sample_latent(int(n), gen, temperature=float(temperature))
+        return self.unscale(self._batched(self.model_.decode, z, cond))
 
     def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
         """Decode ``steps`` points on the straight line between the codes of samples ``a`` and ``b``.
@@ -245,21 +283,26 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """
         self._check_fitted()
         _check_whole(steps, "steps", 2, "points on the line, ends included")
+        if self.model_.takes_condition:
+            raise ConfigError("interpolate() between two samples of a conditional model is ambiguous (which "
+                              "condition?); encode with transform(X, y) and decode with inverse_transform(Z, y).")
         pair = [np.asarray(v) for v in (a, b)]
         pair = [v.reshape(1, *v.shape) if v.shape == tuple(self.input_shape_) else v for v in pair]
-        x = self._prepare(np.concatenate(pair))
+        x = self.scale(np.concatenate(pair))
         if len(x) != 2:
             raise DataError(f"interpolate() takes two samples of shape {self.input_shape_}; got {len(x)} rows.")
-        with torch.no_grad():
+        with torch.no_grad(), using_threads(self.n_threads):
             z = self.model_.encode(x).z  # (2, out_features): what the decoder reads
             t = torch.linspace(0, 1, int(steps)).unsqueeze(1)
             zs = (1 - t) * z[:1] + t * z[1:]
-        return self._to_data(self._batched(self.model_.decode, zs))
+        return self.unscale(self._batched(lambda b, c: self.model_.decode(b), zs))
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X, y=None) -> np.ndarray:
         """Negative mean squared reconstruction error per sample, in the scaled space (higher = more typical)."""
-        x = self._prepare(X)
-        err = self._batched(lambda b: ((self.model_.decode(self.model_.encode(b).z) - b) ** 2).flatten(1).mean(1), x)
+        x = self.scale(X)
+        cond = self._condition(y, len(x))
+        err = self._batched(lambda b, c: ((self.model_.decode(self.model_.encode(b, c).z, c) - b) ** 2)
+                            .flatten(1).mean(1), x, cond)
         return -err
 
     @property
@@ -275,11 +318,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write a folder with ``config.json`` and ``model.safetensors`` (atomically)."""
-        meta, weights = self._to_parts()
+        meta, weights = self.to_parts()
         write_checkpoint(path, MODEL_KIND, meta, {"model.safetensors": weights})
 
-    def _to_parts(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        """Everything ``save`` writes: JSON-able meta and named tensors (other estimators nest these)."""
+    def to_parts(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Everything ``save`` writes: JSON-able meta and named tensors (other estimators nest these;
+        ``from_parts`` is the inverse)."""
         self._check_fitted()
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
         meta = {"aekit_version": __version__, "estimator": type(self).__name__, "params": params,
@@ -299,12 +343,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"{str(path)!r} holds a {meta.get('estimator')!r} model, not a {cls.__name__}. "
                 f"Load it with aekit.{meta.get('estimator')}.load instead."
             )
-        return cls._from_parts(meta, files["model.safetensors"], path)
+        return cls.from_parts(meta, files["model.safetensors"], path)
 
     @classmethod
-    def _from_parts(cls, meta: dict, tensors: dict[str, torch.Tensor], path) -> "AutoEncoder":
-        from .train import History
-
+    def from_parts(cls, meta: dict, tensors: dict[str, torch.Tensor], path="<parts>") -> "AutoEncoder":
+        """Rebuild a fitted estimator from what ``to_parts`` returned (``path`` names it in errors).
+        Models saved by aekit 0.1 (no model name in their config) load as the plain auto-encoder."""
         try:
             params = dict(meta["params"])
             if params.get("image_shape") is not None:  # JSON stored the tuple as a list
@@ -326,9 +370,9 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         est.n_features_in_ = int(math.prod(est.input_shape_))
         try:
             est.scaler_ = Scaler(scfg).load_state_dict(tensors)
-            model = AEModel(est.model_config_)
+            model = create_model(est.model_config_)
             model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("scaler.")})
-        except (KeyError, RuntimeError) as exc:
+        except (KeyError, RuntimeError, ConfigError) as exc:
             raise CheckpointError(f"Checkpoint {str(path)!r} does not match its config ({exc}).") from None
         est.model_ = model.eval()
         return est

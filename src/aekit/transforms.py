@@ -121,10 +121,12 @@ class Compose:
 
 
 def build_transform(spec: str | None) -> Compose | None:
-    """``"shift:2,gaussian:0.3"`` -> a callable ``(x, generator) -> x``; ``None``/``""``/``"none"`` -> None."""
+    """``"shift:2,gaussian:0.3"`` -> a callable ``(x, generator) -> x``; ``None``/``""``/``"none"`` -> None.
+
+    Names come from ``TRANSFORMS``: the moves defined here and the corruptions of ``aekit.noise``,
+    which registers itself when ``aekit`` is imported (this module never imports it: no cycle).
+    """
     if spec is None or spec == "" or spec == "none":
         return None
     return Compose([TRANSFORMS.get(name)(strength) for name, strength in parse_specs(spec, "transform")])
 
-
-from . import noise as _noise  # noqa: E402,F401  registers the corruptions (it imports TRANSFORMS from here)

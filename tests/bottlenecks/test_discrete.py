@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from aekit.context import Context
+
 from aekit.bottlenecks import create_bottleneck
 from aekit.errors import ConfigError, NoPriorError
 
@@ -37,10 +39,13 @@ def test_stochastic_bits_follow_the_probability_in_training():
 def test_categorical_temperature_anneals_and_inference_is_hard():
     b = create_bottleneck("categorical", 2, categories=4, tau_start=2.0, tau_end=0.5, anneal_steps=10).train()
     taus = []
-    for _ in range(12):
-        taus.append(b.temperature())
-        out = b(torch.randn(8, 8))
+    for step in range(12):  # the temperature follows the trainer's global step, handed over in the context
+        taus.append(b.temperature(step))
+        out = b(torch.randn(8, 8), Context(step=step))
     assert taus[0] == 2.0 and taus[-1] == pytest.approx(0.5) and taus[5] == pytest.approx(1.0)
+    # the step comes from outside: the same step gives the same temperature, however often it is called
+    assert b(torch.randn(8, 8), Context(step=5)).info["tau"] == pytest.approx(1.0)
+    assert b(torch.randn(8, 8), Context(step=5)).info["tau"] == pytest.approx(1.0)
     # straight-through training: the forward pass already sees one-hot vectors
     assert set(out.z.unique().tolist()) <= {0.0, 1.0} and torch.allclose(out.z.reshape(8, 2, 4).sum(-1), torch.ones(8, 2))
     h = torch.tensor([[0.0, 3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
@@ -59,10 +64,11 @@ def test_mixture_places_components_on_the_codes_after_pretraining():
     centers = torch.tensor([[4.0, 4.0], [-4.0, -4.0], [4.0, -4.0]])
     b = create_bottleneck("mixture", 2, components=3, pretrain_steps=5, buffer=1000).train()
     g = torch.Generator().manual_seed(0)
-    for _ in range(6):
+    for step in range(5):  # the trainer's steps 0..4: placed at the fifth
+        assert not bool(b.initialized)
         lab = torch.randint(3, (200,), generator=g)
         mu = centers[lab] + 0.3 * torch.randn(200, 2, generator=g)
-        b(torch.cat([mu, torch.full((200, 2), -6.0)], 1))
+        b(torch.cat([mu, torch.full((200, 2), -6.0)], 1), Context(step=step))
     assert bool(b.initialized)
     assert torch.cdist(b.means.detach(), centers).min(1).values.max() < 0.2
     # the category of a code is its component, consistently for all codes of a blob
@@ -95,8 +101,10 @@ def test_joint_concatenates_parts_and_names_their_losses():
     out = b(torch.tensor([[0.0, 0.0, 5.0, 0.0, 1.0, 2.0, 0.0, 0.0]]))
     assert out.code.tolist() == [[2.0, 1.0, 2.0]]
     assert set(out.losses) == {"0.categorical.kl", "1.gaussian.kl"}
-    b.data_dim = 10
-    assert b.parts[1].data_dim == 10
+    # the values per sample of the data (the KL's scale) reach every part through the context
+    scaled = b(torch.tensor([[0.0, 0.0, 5.0, 0.0, 1.0, 2.0, 0.0, 0.0]]), Context(data_dim=10))
+    for name in out.losses:
+        assert float(scaled.losses[name]) == pytest.approx(float(out.losses[name]) / 10, rel=1e-6)
 
 
 @pytest.mark.parametrize("name, kw", [

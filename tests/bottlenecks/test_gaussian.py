@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from aekit.bottlenecks import create_bottleneck
+from aekit.context import Context
 from aekit.errors import ConfigError
 
 
@@ -17,19 +18,22 @@ def test_kl_is_zero_at_the_prior_and_grows_away_from_it():
 
 def test_kl_is_per_input_feature_and_weighted_by_beta():
     b = create_bottleneck("gaussian", 3, beta=0.5).eval()
-    b.data_dim = 12
     h = torch.cat([torch.full((4, 3), 2.0), torch.zeros(4, 3)], 1)
-    assert float(b(h).losses["kl"]) == pytest.approx(0.5 * 6.0 / 12, rel=1e-5)
+    assert float(b(h, Context(data_dim=12)).losses["kl"]) == pytest.approx(0.5 * 6.0 / 12, rel=1e-5)
 
 
 def test_warmup_raises_the_kl_weight_in_training_only():
     b = create_bottleneck("gaussian", 2, warmup_steps=10).train()
-    weights = []
-    for _ in range(12):
-        weights.append(b.kl_weight())
-        b(torch.randn(4, 4))
+    weights = [b.kl_weight(step) for step in range(12)]
     assert weights[0] == 0 and weights[5] == pytest.approx(0.5) and weights[-1] == 1.0
-    assert b.eval().kl_weight() == 1.0 and int(b.step) == 12
+    assert b.eval().kl_weight(0) == 1.0  # validation always scores the full objective
+    # the loss follows the step the trainer hands over, not a count of calls
+    h = torch.cat([torch.full((4, 2), 1.0), torch.zeros(4, 2)], 1)  # KL = 2 * 1 / 2 = 1 per sample
+    b.train()
+    assert float(b(h, Context(step=5)).losses["kl"]) == pytest.approx(0.5, rel=1e-5)
+    assert float(b(h, Context(step=5)).losses["kl"]) == pytest.approx(0.5, rel=1e-5)
+    assert float(b(h, Context(step=0)).losses["kl"]) == 0.0
+    assert "step" not in b.state_dict()  # no private counter to save, resume or keep in sync
 
 
 def test_training_samples_around_the_mean_and_inference_uses_it():

@@ -51,7 +51,7 @@ def test_residual_blocks_add_depth_and_start_near_identity_paths():
     (dict(channels=[4, 8, 16], kernel_size=4), r"Images of 7x7 are too small for 3 stride-2 stages.*1x1"),
     (dict(channels=[]), r"channels=\[\] must be a non-empty list"),
     (dict(kernel_size=11), r"kernel_size=11 must be between 2 and 9"),
-    (dict(norm="batch"), r"norm='batch' must be 'none' or 'group'"),
+    (dict(norm="batch"), r"norm='batch' must be one of 'none', 'group', 'instance'"),
     (dict(blocks=-1), r"blocks=-1 must be a whole number"),
 ])
 def test_bad_options_are_clear_config_errors(opts, match):
@@ -62,7 +62,7 @@ def test_bad_options_are_clear_config_errors(opts, match):
 def test_grid_codes_keep_one_vector_per_position():
     from aekit.config import ModelConfig
     from aekit.errors import ConfigError
-    from aekit.model import AEModel
+    from aekit.models import AEModel
 
     cfg = dict(input_shape=(1, 28, 28), net="conv", bottleneck="vq", net_options={"channels": [8, 16], "grid": True},
                bottleneck_options={"codebook_size": 8, "dim": 4})

@@ -5,6 +5,15 @@ vector ``h`` of ``in_features(latent_dim)`` numbers; the bottleneck turns it int
 ``z`` (what the decoder reads, ``out_features(latent_dim)`` numbers) and a
 ``code`` (what a user gets from ``transform``). Every bottleneck returns the same
 ``BottleneckOutput`` so they swap freely without touching the trainer.
+
+A sequence encoder produces one such vector per frame, ``h`` of shape ``(B, T, in_features)``
+with a ``mask`` ``(B, T)`` of real (not padded) frames: every bottleneck then codes each real
+frame on its own (``forward_vectors`` sees only those, so codebook statistics and losses ignore
+padding) and returns ``(B, T, ...)`` tensors with zeros on the padding.
+
+Bottlenecks get the training :class:`~aekit.context.Context` from the model: the global step
+(for warm-ups and temperature schedules) and the values per sample of the data (terms like the
+KL are reported per value, on the scale of the per-value reconstruction loss).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..context import Context
 from ..errors import ConfigError, NoPriorError
 from ..registry import Registry
 
@@ -27,20 +37,32 @@ class BottleneckOutput:
     info: dict[str, float] = field(default_factory=dict)  # logged statistics (perplexity, bits, ...)
 
 
+def _scatter(values: torch.Tensor, valid: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """Rows for the valid frames -> ``(B, T, ...)`` with zeros on the padding."""
+    out = values.new_zeros((shape[0] * shape[1], *values.shape[1:]))
+    out[valid] = values
+    return out.reshape(*shape, *values.shape[1:])
+
+
 class Bottleneck(nn.Module):
-    """Base class. Subclasses set the sizes and implement ``forward`` and ``decode_code``."""
+    """Base class. Subclasses set the sizes and implement ``forward_vectors`` and ``decode_code``."""
 
     #: whether ``sample_prior`` can draw codes (VAE, VQ + prior, ...)
     generative: bool = False
+    #: buffers aekit 0.1 kept and this version no longer needs (dropped when an old model loads)
+    legacy_buffers: tuple[str, ...] = ("step",)
 
     def __init__(self, latent_dim: int) -> None:
         super().__init__()
         self.latent_dim = int(latent_dim)
         if self.latent_dim < 1:
             raise ConfigError(f"latent_dim={latent_dim} must be a positive integer.")
-        # values per sample of the data; the model sets it so that terms like the KL can be expressed
-        # per input feature, on the scale of the per-feature mean reconstruction loss
-        self.data_dim = 1
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in self.legacy_buffers:  # aekit 0.1 counted its own forward calls; the step is now the trainer's
+            if name not in self._buffers and name not in self._parameters:
+                state_dict.pop(prefix + name, None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @property
     def in_features(self) -> int:
@@ -57,11 +79,34 @@ class Bottleneck(nn.Module):
         """Size of ``code`` as returned by ``transform``."""
         return self.latent_dim
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, in_features)
+    def forward(self, h: torch.Tensor, ctx: Context | None = None,
+                mask: torch.Tensor | None = None) -> BottleneckOutput:
+        """``h``: ``(B, in_features)``, or ``(B, T, in_features)`` per frame with ``mask`` ``(B, T)``."""
+        ctx = ctx or Context()
+        if h.dim() == 2:
+            return self.forward_vectors(h, ctx)
+        if h.dim() != 3:
+            raise ConfigError(f"a bottleneck takes (B, {self.in_features}) vectors or (B, T, {self.in_features}) "
+                              f"frames; got shape {tuple(h.shape)}.")
+        B, T, F = h.shape
+        valid = torch.ones(B * T, dtype=torch.bool, device=h.device) if mask is None else mask.reshape(-1).bool()
+        out = self.forward_vectors(h.reshape(B * T, F)[valid], ctx)
+        return BottleneckOutput(z=_scatter(out.z, valid, (B, T)), code=_scatter(out.code, valid, (B, T)),
+                                losses=out.losses, info=out.info,
+                                indices=None if out.indices is None else _scatter(out.indices, valid, (B, T)))
+
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (N, in_features)
+        """Code ``N`` independent vectors (samples, or the real frames of sequences)."""
         raise NotImplementedError
 
     def decode_code(self, code: torch.Tensor) -> torch.Tensor:
-        """Map a ``code`` (as returned in ``BottleneckOutput.code``) back to ``z``."""
+        """Map a ``code`` (as returned in ``BottleneckOutput.code``) back to ``z``; per frame for ``(B, T, code_dim)``."""
+        if code.dim() == 3:
+            B, T, _ = code.shape
+            return self.decode_vectors(code.reshape(B * T, -1)).reshape(B, T, -1)
+        return self.decode_vectors(code)
+
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:  # (N, code_dim) -> (N, out_features)
         raise NotImplementedError
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None,
@@ -123,7 +168,7 @@ class DiscreteBottleneck(Bottleneck):
     def indices_to_z(self, idx: torch.Tensor) -> torch.Tensor:  # (B, latent_dim) long -> (B, out_features)
         raise NotImplementedError
 
-    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:
         return self.indices_to_z(self.check_indices(code))
 
     def sample_indices(self, n: int, generator: torch.Generator | None = None,

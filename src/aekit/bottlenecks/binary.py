@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ..context import Context
 from ..errors import ConfigError
 from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck
 
@@ -35,7 +36,7 @@ class Binary(DiscreteBottleneck):
         bits = idx.float()
         return 2 * bits - 1 if self.values == "pm1" else bits
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, D) logits
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, D) logits
         p = torch.sigmoid(h)
         if self.training and self.stochastic:
             bits = torch.bernoulli(p.detach())

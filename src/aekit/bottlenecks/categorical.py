@@ -12,6 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..context import Context
 from ..errors import ConfigError
 from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
 
@@ -38,7 +39,6 @@ class Categorical(DiscreteBottleneck):
         self.categories = int(categories)
         self.tau_start, self.tau_end, self.anneal_steps = float(tau_start), float(tau_end), int(anneal_steps)
         self.straight_through = bool(straight_through)
-        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps seen (temperature)
 
     @property
     def in_features(self) -> int:
@@ -48,20 +48,20 @@ class Categorical(DiscreteBottleneck):
     def out_features(self) -> int:
         return self.latent_dim * self.categories
 
-    def temperature(self) -> float:
-        frac = min(1.0, float(self.step) / max(1, self.anneal_steps))
+    def temperature(self, step: int) -> float:
+        """The Gumbel-softmax temperature at training step ``step`` (the trainer's global step)."""
+        frac = min(1.0, step / max(1, self.anneal_steps))
         return self.tau_start * (self.tau_end / self.tau_start) ** frac
 
     def indices_to_z(self, idx: torch.Tensor) -> torch.Tensor:  # (B, G) -> (B, G*K)
         return F.one_hot(idx, self.categories).float().flatten(1)
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, G*K) logits
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, G*K) logits
         logits = h.reshape(len(h), self.latent_dim, self.categories)  # (B, G, K)
         idx = logits.argmax(-1)  # (B, G)
         if self.training:
-            tau = self.temperature()
+            tau = self.temperature(ctx.step)
             y = F.gumbel_softmax(logits, tau=tau, hard=self.straight_through, dim=-1)
-            self.step += 1
         else:
             tau = self.tau_end
             y = F.one_hot(idx, self.categories).float()
@@ -70,6 +70,6 @@ class Categorical(DiscreteBottleneck):
         kl = ((logq.exp() * logq).sum(-1) + math.log(self.categories)).sum(1)  # (B,)
         perplexity = index_perplexity(idx, self.categories)
         return BottleneckOutput(z=y.flatten(1), code=idx.float(), indices=idx,
-                                losses={"kl": kl.mean() / self.data_dim},
+                                losses={"kl": kl.mean() / ctx.data_dim},
                                 info={"tau": tau, "perplexity": perplexity,
                                       "bits": self.latent_dim * math.log2(self.categories)})

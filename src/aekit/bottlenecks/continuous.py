@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..context import Context
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 
 
@@ -11,8 +12,8 @@ from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 class Continuous(Bottleneck):
     """Identity bottleneck: ``z = code = h``; the classic auto-encoder of the lecture."""
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, D)
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (N, D)
         return BottleneckOutput(z=h, code=h)
 
-    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:
         return code

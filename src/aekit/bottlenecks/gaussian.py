@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from ..context import Context
 from ..errors import ConfigError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 
@@ -22,8 +23,9 @@ class Gaussian(Bottleneck):
 
     Options: ``beta`` (KL weight; 1 = the ELBO for a per-feature BCE loss), ``warmup_steps``
     (KL weight rises linearly from 0 over this many training steps, against posterior collapse).
-    The KL is reported per input feature (``data_dim``), on the scale of the per-feature mean
-    reconstruction loss, so ``beta`` means the same for every input size.
+    The KL is reported per input value (the context's ``data_dim``), on the scale of the per-value
+    mean reconstruction loss, so ``beta`` means the same for every input size. The warm-up follows
+    the trainer's global step (``ctx.step``).
     """
 
     generative = True
@@ -35,18 +37,17 @@ class Gaussian(Bottleneck):
         if int(warmup_steps) < 0:
             raise ConfigError(f"gaussian warmup_steps={warmup_steps!r} must be >= 0.")
         self.beta, self.warmup_steps = float(beta), int(warmup_steps)
-        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps seen (KL warm-up)
 
     @property
     def in_features(self) -> int:  # mean and log-variance
         return 2 * self.latent_dim
 
-    def kl_weight(self) -> float:
+    def kl_weight(self, step: int) -> float:
         if not self.training or self.warmup_steps == 0:
             return self.beta  # validation always scores the full objective, so epochs compare
-        return self.beta * min(1.0, float(self.step) / self.warmup_steps)
+        return self.beta * min(1.0, step / self.warmup_steps)
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, 2D)
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, 2D)
         mu, logvar = h.chunk(2, dim=1)  # (B, D) each
         logvar = logvar.clamp(-30.0, 20.0)  # exp() stays finite in float32
         if self.training:
@@ -54,15 +55,13 @@ class Gaussian(Bottleneck):
         else:
             z = mu
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)  # (B,) nats per sample
-        weight = self.kl_weight()
-        if self.training:
-            self.step += 1
-        return BottleneckOutput(z=z, code=mu, losses={"kl": weight * kl.mean() / self.data_dim},
+        weight = self.kl_weight(ctx.step)
+        return BottleneckOutput(z=z, code=mu, losses={"kl": weight * kl.mean() / ctx.data_dim},
                                 info={"kl_nats": float(kl.detach().mean())})
 
-    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:
         return code
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None,
                      temperature: float = 1.0) -> torch.Tensor:
-        return (temperature * torch.randn(n, self.latent_dim, generator=generator)).to(self.step.device)  # (n, D)
+        return temperature * torch.randn(n, self.latent_dim, generator=generator)  # (n, D)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..context import Context
 from ..errors import ConfigError, NoPriorError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 
@@ -46,17 +47,6 @@ class Joint(Bottleneck):
         total = sum(p.code_dim for p in self.parts)
         if total != self.latent_dim:
             raise ConfigError(f"joint latent_dim={self.latent_dim} must equal the sum of its parts' code sizes, {total}.")
-        self.data_dim = self._data_dim
-
-    @property
-    def data_dim(self) -> int:
-        return self._data_dim
-
-    @data_dim.setter
-    def data_dim(self, value: int) -> None:
-        self._data_dim = value
-        for part in getattr(self, "parts", []):
-            part.data_dim = value
 
     @property
     def generative(self) -> bool:  # type: ignore[override]
@@ -70,21 +60,24 @@ class Joint(Bottleneck):
     def out_features(self) -> int:
         return sum(p.out_features for p in self.parts)
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, sum in_features)
-        outs = [p(x) for p, x in zip(self.parts, h.split([p.in_features for p in self.parts], 1))]
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, sum in_features)
+        outs = [p.forward_vectors(x, ctx) for p, x in zip(self.parts, h.split([p.in_features for p in self.parts], 1))]
         losses = {f"{n}.{k}": v for n, o in zip(self.names, outs) for k, v in o.losses.items()}
         info = {f"{n}.{k}": v for n, o in zip(self.names, outs) for k, v in o.info.items()}
         return BottleneckOutput(z=torch.cat([o.z for o in outs], 1), code=torch.cat([o.code for o in outs], 1),
                                 losses=losses, info=info)
 
-    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:
         pieces = code.split([p.code_dim for p in self.parts], 1)
-        return torch.cat([p.decode_code(c) for p, c in zip(self.parts, pieces)], 1)
+        return torch.cat([p.decode_vectors(c) for p, c in zip(self.parts, pieces)], 1)
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None,
                      temperature: float = 1.0) -> torch.Tensor:
         missing = [name for name, p in zip(self.names, self.parts) if not p.generative]
         if missing:
             raise NoPriorError(f"The joint bottleneck's parts {missing} have no generative prior, so it cannot "
-                               "sample; give discrete parts a learned prior ('prior': {}).")
+                               "sample. A joint code samples when every part has a prior of its own: use "
+                               "'gaussian' or 'mixture' parts (discrete parts cannot take a learned prior inside "
+                               "a joint bottleneck), or a whole discrete bottleneck with bottleneck_options="
+                               "{'prior': {}}.")
         return torch.cat([p.sample_prior(n, generator, temperature) for p in self.parts], 1)

@@ -17,9 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import torch.distributed as dist
+
+from ..cluster import kmeans
+from ..context import Context
 from ..errors import ConfigError, NoPriorError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
-from .vq import kmeans
 
 
 @BOTTLENECKS.register("mixture")
@@ -48,7 +51,6 @@ class GaussianMixture(Bottleneck):
         self.pi_logits = nn.Parameter(torch.zeros(K))
         self.means = nn.Parameter(torch.randn(K, D))
         self.logvars = nn.Parameter(torch.zeros(K, D))
-        self.register_buffer("step", torch.zeros((), dtype=torch.long))
         self.register_buffer("initialized", torch.tensor(self.pretrain_steps == 0))
         self.register_buffer("recent", torch.zeros(0, D), persistent=False)  # codes seen during pre-training
 
@@ -79,15 +81,17 @@ class GaussianMixture(Bottleneck):
         self.means.data.copy_(centers)
         self.initialized.fill_(True)
         self.recent = self.recent[:0]
+        if dist.is_available() and dist.is_initialized():  # every process keeps rank 0's placement
+            for t in (self.pi_logits, self.means, self.logvars):
+                dist.broadcast(t.data, 0)
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, 2D)
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, 2D)
         mu, logvar = h.chunk(2, dim=1)  # (B, D) each
         logvar = logvar.clamp(-30.0, 20.0)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         if self.training and not bool(self.initialized):
             self.recent = torch.cat([self.recent, mu.detach()])[-self.buffer:]
-            self.step += 1
-            if int(self.step) >= self.pretrain_steps:
+            if ctx.step + 1 >= self.pretrain_steps:  # the trainer's global step, 0-based
                 self._place_components()
         if bool(self.initialized):
             log_joint = self.log_joint(z)  # (B, K)
@@ -103,10 +107,10 @@ class GaussianMixture(Bottleneck):
             kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
             category = torch.zeros(len(mu), dtype=torch.long, device=mu.device)
         code = torch.cat([category.unsqueeze(1).float(), mu], 1)
-        return BottleneckOutput(z=z, code=code, losses={"kl": self.beta * kl.mean() / self.data_dim},
+        return BottleneckOutput(z=z, code=code, losses={"kl": self.beta * kl.mean() / ctx.data_dim},
                                 indices=category.unsqueeze(1), info={"kl_nats": float(kl.detach().mean())})
 
-    def decode_code(self, code: torch.Tensor) -> torch.Tensor:
+    def decode_vectors(self, code: torch.Tensor) -> torch.Tensor:
         if code.ndim != 2 or code.shape[1] != self.code_dim:
             raise ConfigError(f"mixture codes must be (n, {self.code_dim}) = [category, {self.latent_dim} means]; "
                               f"got {tuple(code.shape)}.")
@@ -117,7 +121,7 @@ class GaussianMixture(Bottleneck):
         if not bool(self.initialized):
             raise NoPriorError(
                 f"The mixture prior is not placed yet: it is fitted after pretrain_steps={self.pretrain_steps} "
-                f"training steps and this model trained {int(self.step)}. Train longer or lower pretrain_steps."
+                "training steps, and this model trained fewer. Train longer or lower pretrain_steps."
             )
         with torch.no_grad():
             c = torch.multinomial(F.softmax(self.pi_logits, 0).cpu(), n, replacement=True, generator=generator)

@@ -5,7 +5,8 @@ commitment loss, EMA codebook updates in its appendix); k-means initialisation a
 dead-code restarts as in Dhariwal et al. 2020 (Jukebox, https://arxiv.org/abs/2005.00341).
 
 The encoder output is read as ``latent_dim`` vectors of ``dim`` numbers (for a conv net
-with ``grid=True``: one vector per position of the feature map, e.g. 7x7 = 49). Each is
+with ``grid=True``: one vector per position of the feature map, e.g. 7x7 = 49; for a sequence
+encoder, ``latent_dim`` vectors per frame, padding excluded from the codebook updates). Each is
 replaced by the nearest of ``codebook_size`` entries; gradients pass straight through.
 """
 
@@ -18,21 +19,10 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
+from ..cluster import kmeans
+from ..context import Context
 from ..errors import ConfigError
 from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
-
-
-def kmeans(x: torch.Tensor, k: int, iters: int = 10, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``k`` centroids of the rows of ``x`` (N, D) by Lloyd's algorithm; rows drawn at random to start."""
-    n = len(x)
-    start = torch.randperm(n, generator=generator)[:k] if n >= k else torch.randint(n, (k,), generator=generator)
-    c = x[start.to(x.device)].clone()
-    for _ in range(iters):
-        assign = torch.cdist(x, c).argmin(1)  # (N,)
-        sums = torch.zeros_like(c).index_add_(0, assign, x)
-        counts = torch.bincount(assign, minlength=k).float().unsqueeze(1)
-        c = torch.where(counts > 0, sums / counts.clamp(min=1), c)  # empty clusters keep their start
-    return c
 
 
 @BOTTLENECKS.register("vq")
@@ -110,9 +100,11 @@ class VectorQuantizer(DiscreteBottleneck):
     def _update(self, e: torch.Tensor, idx: torch.Tensor) -> None:
         counts = torch.bincount(idx, minlength=self.codebook_size).float()  # (K,)
         sums = torch.zeros_like(self.ema_sum).index_add_(0, idx, e)  # (K, dim)
+        n_vectors = len(e)
         if dist.is_available() and dist.is_initialized():
             dist.all_reduce(counts)
             dist.all_reduce(sums)
+            n_vectors = int(counts.sum())  # every process decides restarts on the same (global) numbers
         self.ema_count.mul_(self.decay).add_(counts, alpha=1 - self.decay)
         if self.ema:
             self.ema_sum.mul_(self.decay).add_(sums, alpha=1 - self.decay)
@@ -120,7 +112,7 @@ class VectorQuantizer(DiscreteBottleneck):
             smoothed = (self.ema_count + 1e-5) / (n + self.codebook_size * 1e-5) * n
             self.codebook.data.copy_(self.ema_sum / smoothed.unsqueeze(1))
         if self.restart_dead:
-            dead = ~self._alive(len(e))
+            dead = ~self._alive(n_vectors)
             n_dead = int(dead.sum())
             if n_dead:
                 pick = torch.randint(len(e), (n_dead,), device=e.device)
@@ -130,7 +122,7 @@ class VectorQuantizer(DiscreteBottleneck):
                 self.ema_count[dead] = 1.0
                 self._broadcast()
 
-    def forward(self, h: torch.Tensor) -> BottleneckOutput:  # (B, G*dim)
+    def forward_vectors(self, h: torch.Tensor, ctx: Context) -> BottleneckOutput:  # (B, G*dim)
         B = len(h)
         e = h.reshape(B * self.latent_dim, self.dim)  # (B*G, dim)
         if self.training and not bool(self.initialized):

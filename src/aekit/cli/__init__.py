@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from .. import __version__
+from .._version import __version__
 from ..errors import AekitError
 # Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
 SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect",

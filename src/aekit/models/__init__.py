@@ -1,0 +1,13 @@
+"""Registered models, one file each: ``create_model(config)`` builds the one ``config.model`` names.
+
+- ``"autoencoder"`` (:class:`AEModel`): encoder -> bottleneck -> decoder;
+- ``"conditional"`` (:class:`ConditionalAE`): encoder and decoder read a condition (the conditional VAE);
+- ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I).
+"""
+
+from .base import MODELS, Model, Stage, create_model
+from .autoencoder import AEModel
+from .adversarial import AdversarialAE
+from .conditional import ConditionalAE
+
+__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "create_model"]
