@@ -24,10 +24,10 @@ torch.set_num_threads(1)  # 2 processes on a shared CPU: one thread each
 from safetensors.torch import save_file  # noqa: E402
 
 import aekit  # noqa: E402
-from aekit import AEModel, ModelConfig, TrainConfig, Trainer  # noqa: E402
+from aekit import ModelConfig, TrainConfig, Trainer, create_model  # noqa: E402
 from aekit import distributed  # noqa: E402
 
-# name -> (n_train, n_val, batch_size, image?, augment, patience)
+# name -> (n_train, n_val, batch_size, image?, augment, patience[, model])
 CASES = {
     # every global batch splits evenly over 2 processes
     "even": (192, 48, 32, False, None, None),
@@ -37,22 +37,27 @@ CASES = {
     "tail1": (193, 48, 32, False, None, None),
     # images with augmentation drawn for the whole global batch, conv net, ragged batches
     "shift": (150, 40, 20, True, "shift:1", None),
+    # three optimizers (auto-encoder, discriminator, encoder as generator), ragged batches
+    "adversarial": (203, 48, 32, False, None, None, "adversarial"),
 }
 EPOCHS = 4
 
 
 def build(case: str, checkpoint_dir: str | None = None):
     """``(model, x_train, x_val, config)`` of ``case``: fixed real data (scikit-learn digits) and seeded init."""
-    n_train, n_val, bs, image, augment, patience = CASES[case]
+    n_train, n_val, bs, image, augment, patience, *rest = CASES[case]
+    model_name = rest[0] if rest else "autoencoder"
+    options = {"disc_hidden": [16]} if model_name == "adversarial" else {}
     X = torch.from_numpy(aekit.load_dataset("digits").X_train[: n_train + n_val]).float() / 16.0
     if image:
         X = X.reshape(-1, 1, 8, 8)
         mcfg = ModelConfig(input_shape=(1, 8, 8), net="conv", net_options={"channels": [4, 8]}, latent_dim=6)
     else:
         X = X.reshape(-1, 64)
-        mcfg = ModelConfig(input_shape=(64,), net="mlp", net_options={"hidden": [32]}, latent_dim=6)
+        mcfg = ModelConfig(input_shape=(64,), net="mlp", net_options={"hidden": [32]}, latent_dim=6,
+                           model=model_name, model_options=options)
     torch.manual_seed(0)
-    model = AEModel(mcfg)
+    model = create_model(mcfg)
     cfg = TrainConfig(epochs=EPOCHS, batch_size=bs, lr=3e-3, warmup_steps=3, patience=patience,
                       augment=augment, seed=5, device="cpu", progress=False, checkpoint_dir=checkpoint_dir)
     return model, X[:n_train], X[n_train:], cfg

@@ -305,7 +305,8 @@ class Trainer:
         model.to(self.device).train()
         dist_utils.broadcast_module(model)  # every process starts from rank 0's weights
         specs, opts = self._optimizers(contract)
-        pipeline = Pipeline.from_config(cfg, self.extra_steps)
+        model_steps = list(contract.pipeline_steps()) if hasattr(contract, "pipeline_steps") else []
+        pipeline = Pipeline.from_config(cfg, self.extra_steps + model_steps)
         if pipeline:  # data of the wrong kind (flat vectors for "shift") fails here, before any step
             pipeline(source.batch(torch.tensor([0])), torch.Generator().manual_seed(0))
         gen = torch.Generator().manual_seed(cfg.seed)

@@ -9,8 +9,10 @@ with its own optimizer, as in the paper:
 2. ``"disc"``: the discriminator, ``BCE(D(prior draw), 1) + BCE(D(code), 0)``;
 3. ``"gen"``: the encoder alone, ``BCE(D(code), 1)``.
 
-``disc_every`` > 1 steps the encoder's two updates only every that many batches (k
-discriminator steps per generator step). Validation scores the reconstruction.
+``disc_every`` > 1 steps the encoder's adversarial update only every that many batches (k
+discriminator steps per generator step). Validation scores the reconstruction. The prior draws
+are made for the whole batch by a pipeline step (batch entry ``prior_z``), so data-parallel
+processes share them.
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ class AdversarialAE(AEModel):
                 OptimizerSpec("gen", self.encoder.parameters(), algorithm="adam", lr=o.gen_lr, betas=o.betas,
                               weight_decay=0.0, every=o.disc_every)]
 
+    def pipeline_steps(self) -> list:
+        dim = self.bottleneck.code_dim
+
+        def draw_prior(batch: dict, gen: torch.Generator) -> dict:
+            return {**batch, "prior_z": torch.randn(len(batch["input"]), dim, generator=gen)}
+
+        return [draw_prior]
+
     def sample_latent(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0
                       ) -> torch.Tensor:
         """Draws of the prior the codes were matched to, N(0, I)."""
@@ -88,14 +98,17 @@ class AdversarialAE(AEModel):
     def training_step(self, batch: dict, ctx: Context, optimizer: str) -> dict:
         if optimizer == "ae":
             return super().training_step(batch, ctx, optimizer)
-        z = self.encode(batch["input"], batch.get("cond"), ctx, batch.get("mask")).z  # (B, D)
         if optimizer == "disc":
-            prior = torch.randn_like(z)
-            real, fake = self.discriminator(prior), self.discriminator(z.detach())
+            with torch.no_grad():  # the discriminator's update needs no gradient through the encoder
+                z = self.encode(batch["input"], batch.get("cond"), ctx, batch.get("mask")).z  # (B, D)
+            prior = batch["prior_z"].to(z) if "prior_z" in batch else torch.randn_like(z)
+            real, fake = self.discriminator(prior), self.discriminator(z)
             loss = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
                 F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
             return {"loss": loss, "losses": {"bce": loss},
-                    "info": {"d_real": float(torch.sigmoid(real).mean()), "d_code": float(torch.sigmoid(fake).mean())}}
+                    "info": {"d_real": float(torch.sigmoid(real.detach()).mean()),
+                             "d_code": float(torch.sigmoid(fake.detach()).mean())}}
+        z = self.encode(batch["input"], batch.get("cond"), ctx, batch.get("mask")).z  # (B, D)
         fooled = self.discriminator(z)
         loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
         return {"loss": loss, "losses": {"adv": loss}, "info": {}}

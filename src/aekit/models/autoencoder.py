@@ -110,6 +110,8 @@ class AEModel(Model):
                 ctx: Context | None = None, mask: torch.Tensor | None = None) -> dict:
         """``x`` is the (possibly corrupted) input, ``target`` the clean data to rebuild."""
         target = x if target is None else target
+        if mask is None and self.config.is_sequence and x.dim() == 3:  # unpadded sequences: every frame is real
+            mask = torch.ones(x.shape[0], x.shape[2], dtype=torch.bool, device=x.device)
         out = self.encode(x, cond, ctx, mask)
         logits = self.decode_logits(out.z, cond, mask)
         per_sample = self.recon_error(logits, target, mask)  # (B,)

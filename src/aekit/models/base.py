@@ -15,6 +15,10 @@ A model is an ``nn.Module`` that says how it trains:
   default the first optimizer's training objective, evaluated without gradients).
 - ``stages()`` -> further :class:`Stage` s the trainer runs after this one (e.g. the learned
   prior over a discrete code, fitted on the codes of the trained model).
+- ``pipeline_steps()`` -> batch steps (``step(batch, generator) -> batch``) the trainer runs on
+  every whole batch before it is split between data-parallel processes: randomness a training
+  step needs (draws from a prior, a permutation of the batch) drawn here is the same whichever
+  process gets which samples, so N processes reproduce one.
 
 Models are registered by name (``@MODELS.register("name")``) and built from a ``ModelConfig``
 whose ``model`` field names them, so a saved model rebuilds as what it was.
@@ -79,6 +83,9 @@ class Model(nn.Module):
         return self.training_step(batch, ctx, self._first_optimizer)
 
     def stages(self) -> list[Stage]:
+        return []
+
+    def pipeline_steps(self) -> list:
         return []
 
     #: whether batches carry a ``cond`` the model reads (the estimator passes ``fit(X, y)``'s ``y`` as it)

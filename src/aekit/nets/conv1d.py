@@ -198,14 +198,16 @@ class Conv1dDecoder(nn.Module):
 
 @NETS.register("conv1d")
 def conv1d(input_shape, in_features, out_features, channels=(64, 128), kernel_size=5, activation="gelu",
-           norm="group", blocks=1, code="sequence", cond_dim: int = 0, conditioning: str = "concat",
+           norm="none", blocks=1, code="sequence", cond_dim: int = 0, conditioning: str = "concat",
            encoder_cond_dim: int = 0):
     """Strided 1-D conv encoder ``(C, T) -> (T', in_features)`` (or ``in_features`` pooled) and its mirror.
 
     Options: ``channels`` (one stride-2 stage each: ``T' = T / 2^stages``, rounded up),
-    ``kernel_size`` (odd), ``blocks`` (residual blocks per stage), ``norm`` (``"group"``,
-    ``"instance"``: removes each sequence's channel statistics, as a content encoder removes
-    the speaker's, or ``"none"``), ``activation``, ``code`` (``"sequence"`` or ``"pooled"``).
+    ``kernel_size`` (odd), ``blocks`` (residual blocks per stage), ``norm`` (``"none"``, the
+    default; ``"group"`` or ``"instance"``, which normalise each sequence over its frames and so
+    remove its channel statistics, as a content encoder removes the speaker's, at the price of
+    whatever those statistics told the decoder: on plain signals they rebuild worse), ``activation``,
+    ``code`` (``"sequence"`` or ``"pooled"``).
     """
     if len(input_shape) != 2:
         raise ConfigError(f"The conv1d network needs sequences of shape (C, T) (T may be None: any length); got "
