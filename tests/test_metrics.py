@@ -28,3 +28,19 @@ def test_knn_accuracy_separates_clusters_and_not_noise():
     assert knn_accuracy(clustered[::2], y[::2], clustered[1::2], y[1::2]) == 1.0
     noise = rng.normal(size=(200, 2))
     assert knn_accuracy(noise[::2], y[::2], noise[1::2], y[1::2]) < 0.7
+
+
+def test_mmd_is_near_zero_for_one_distribution_and_grows_with_the_shift():
+    from aekit.metrics import mmd_rbf
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 3)), rng.normal(size=(400, 3))
+    same = mmd_rbf(a, b)
+    assert abs(same) < 0.01
+    shifts = [mmd_rbf(a, b + s) for s in (0.5, 1.0, 2.0)]
+    assert same < shifts[0] < shifts[1] < shifts[2]
+    # a wider bandwidth sees a unit shift less sharply, and the estimate is symmetric
+    assert mmd_rbf(a, b + 1.0, bandwidth=10.0) < shifts[1]
+    assert mmd_rbf(a, b + 1.0) == pytest.approx(mmd_rbf(b + 1.0, a), rel=1e-9)
+    with pytest.raises(ValueError, match="same d"):
+        mmd_rbf(a, b[:, :2])

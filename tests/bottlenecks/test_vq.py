@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from aekit.bottlenecks import create_bottleneck
-from aekit.bottlenecks.vq import kmeans
+from aekit.cluster import kmeans
 from aekit.errors import ConfigError
 
 CENTERS = torch.tensor([[5.0, 0.0], [-5.0, 0.0], [0.0, 5.0], [0.0, -5.0]])
@@ -70,3 +70,30 @@ def test_usage_info_is_reported():
 def test_bad_options(kw):
     with pytest.raises(ConfigError):
         create_bottleneck("vq", 2, **kw)
+
+
+def test_per_frame_codes_ignore_padding_in_the_codebook_statistics():
+    """A masked sequence batch updates the codebook exactly as its real frames alone would."""
+    from aekit.context import Context
+
+    torch.manual_seed(0)
+    h = torch.randn(3, 10, 2 * 4)  # (B, T, G*dim): 2 code vectors of 4 per frame
+    mask = torch.arange(10)[None, :] < torch.tensor([10, 4, 7])[:, None]
+    padded = h.clone()
+    padded[~mask] = 1e3  # garbage where there is no frame: it must not reach the codebook
+
+    def make():
+        torch.manual_seed(1)
+        return create_bottleneck("vq", 2, codebook_size=8, dim=4, decay=0.5).train()
+
+    seq, flat = make(), make()
+    torch.manual_seed(2)  # the same draws for k-means initialisation and restarts
+    out = seq(padded, Context(), mask=mask)
+    torch.manual_seed(2)
+    ref = flat(h[mask], Context())  # the 21 real frames as plain vectors
+    torch.testing.assert_close(seq.codebook, flat.codebook)
+    torch.testing.assert_close(seq.ema_count, flat.ema_count)
+    assert out.indices.shape == (3, 10, 2) and torch.equal(out.indices[mask], ref.indices)
+    assert (out.z[~mask] == 0).all() and (out.indices[~mask] == 0).all()
+    torch.testing.assert_close(out.losses["commitment"], ref.losses["commitment"])
+    assert out.info["perplexity"] == ref.info["perplexity"]

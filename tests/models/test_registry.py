@@ -1,0 +1,105 @@
+"""Every registered model: built by name, every optimizer's step trains, fit through the one trainer,
+saved and rebuilt as the same class."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import aekit
+from aekit import MODELS, ModelConfig, TrainConfig, Trainer, create_model
+from aekit.context import Context
+from aekit.errors import ConfigError
+from aekit.optim import spec_params
+
+from _model_options import OPTIONS
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data(digits):
+    x = torch.from_numpy(digits.X_train[:300]).float().reshape(300, 64) / 16.0
+    return {"input": x, "label": torch.from_numpy(digits.y_train[:300]).long()}
+
+
+def _batch(name, data, n=32):
+    b = {"input": data["input"][:n]}
+    if OPTIONS[name]["cond"] == "labels":
+        b["cond"] = data["label"][:n] % 3
+    return b
+
+
+def _model(name, **kw):
+    torch.manual_seed(0)
+    return create_model(ModelConfig(input_shape=(64,), net_options={"hidden": [32]}, latent_dim=4, model=name,
+                                    model_options=OPTIONS[name]["model_options"], **kw))
+
+
+def test_every_registered_model_is_covered():
+    assert set(MODELS.names()) == set(OPTIONS), "add options for new models to tests/_model_options.py"
+    assert {"autoencoder", "conditional", "adversarial"} <= set(MODELS.names())
+
+
+def test_unknown_models_and_options_are_clear_errors():
+    with pytest.raises(ConfigError, match=r"Unknown model 'adversarail'.*Did you mean 'adversarial'"):
+        create_model(ModelConfig(model="adversarail"))
+    with pytest.raises(ConfigError, match=r"Unknown key\(s\) in model_options of 'adversarial': 'disc_hiden'"):
+        create_model(ModelConfig(model="adversarial", model_options={"disc_hiden": [3]}))
+    with pytest.raises(ConfigError, match="takes no model_options"):
+        create_model(ModelConfig(model="autoencoder", model_options={"x": 1}))
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_every_optimizer_step_reaches_its_parameters(name, data):
+    model = _model(name).train()
+    batch = _batch(name, data)
+    specs = [s.resolved(TrainConfig()) for s in model.configure_optimizers(TrainConfig())]
+    for spec in specs:
+        out = model.training_step(batch, Context(), spec.name)
+        assert out["loss"].shape == () and torch.isfinite(out["loss"])
+        assert all(torch.isfinite(torch.as_tensor(v)).all() for v in out.get("losses", {}).values())
+        model.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        grads = [p.grad for p in spec_params(spec)]
+        assert any(g is not None and g.abs().sum() > 0 for g in grads), f"{spec.name} moves none of its parameters"
+        assert all(g is None or torch.isfinite(g).all() for g in grads)
+    # validation scores one number per batch, without gradients needed
+    with torch.no_grad():
+        assert torch.isfinite(model.eval().validation_step(batch, Context())["loss"])
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_every_model_learns_through_the_one_trainer(name, data):
+    model = _model(name)
+    d = {"input": data["input"]}
+    if OPTIONS[name]["cond"] == "labels":
+        d["cond"] = data["label"] % 3
+    trainer = Trainer(TrainConfig(epochs=6, batch_size=32, lr=3e-3, progress=False, patience=None))
+    before = trainer.evaluate(model, d)
+    h = trainer.fit(model, d)
+    assert h.val_loss[-1] < 0.7 * before
+    assert h.epochs_run == 6 and len(h.terms) == 6
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_the_estimator_saves_and_rebuilds_every_model_as_itself(name, digits, tmp_path):
+    X = digits.X_train[:200].reshape(200, 64)
+    y = digits.y_train[:200] % 3 if OPTIONS[name]["cond"] else None
+    ae = aekit.AutoEncoder(4, model=name, model_options=OPTIONS[name]["model_options"], net_options={"hidden": [16]},
+                           epochs=2, verbose=False).fit(X, y)
+    ae.save(tmp_path / "m")
+    back = aekit.AutoEncoder.load(tmp_path / "m")
+    assert type(back.model_) is type(ae.model_) is MODELS.get(name)
+    assert back.model_config_ == ae.model_config_
+    np.testing.assert_array_equal(back.reconstruct(X[:5], y[:5] if y is not None else None),
+                                  ae.reconstruct(X[:5], y[:5] if y is not None else None))
