@@ -17,7 +17,7 @@ from typing import Iterator
 
 import torch
 
-from .errors import ConfigError
+from .config import check_number
 
 
 def available_cpus() -> int:
@@ -42,12 +42,11 @@ def default_threads() -> int:
 
 
 def resolve_threads(n: int | None) -> int:
+    """``n`` checked (a whole number >= 1), or :func:`default_threads` for ``None``."""
     if n is None:
         return default_threads()
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"n_threads={n!r} must be a whole number >= 1, or None for the default "
-                          f"({default_threads()} here).")
-    return n
+    return check_number(n, "n_threads", integer=True, minimum=1, optional=True,
+                        meaning=f"CPU threads; None: the default, {default_threads()} here")
 
 
 @contextlib.contextmanager
