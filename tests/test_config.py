@@ -139,6 +139,20 @@ def test_bad_values_are_config_errors_before_training(kw, msg):
         _fit(**kw)
 
 
+@pytest.mark.parametrize("bottleneck, options, msg", [
+    ("gaussian", {"beta": -1}, r"^beta=-1 must be a number >= 0 \(weight of the gaussian bottleneck's KL term\)\.$"),
+    ("gaussian", {"warmup_steps": 2.5}, r"^warmup_steps=2.5 must be a whole number >= 0 \(.*\), not a float\.$"),
+    ("categorical", {"categories": 1}, r"^categories=1 must be a whole number >= 2 \(categories of each"),
+    ("categorical", {"tau_start": 0.5, "tau_end": 1.0}, r"^tau_end=1.0 must be a number in \(0, 0.5\] \("),
+    ("vq", {"codebook_size": "16"}, r"^codebook_size='16' must be a whole number >= 2 \(.*\), not a str\.$"),
+    ("vq", {"decay": 1.0}, r"^decay=1.0 must be a number in \(0, 1\) \(moving-average decay"),
+    ("mixture", {"components": 3, "buffer": 2}, r"^buffer=2 must be a whole number >= 3 \(codes kept"),
+])
+def test_bottleneck_numbers_are_checked_in_the_same_style(bottleneck, options, msg):
+    with pytest.raises(ConfigError, match=msg):
+        _fit(bottleneck=bottleneck, bottleneck_options=options)
+
+
 def test_bad_train_config_in_json():
     with pytest.raises(ConfigError, match=r"val_fraction=1 must be a number in \[0, 1\)"):
         from_dict(TrainConfig, {"val_fraction": 1})
