@@ -76,3 +76,10 @@ def test_clear_errors(tmp_path, capsys, argv, needle, digits):
     aekit.AutoEncoder(latent_dim=2, epochs=1, verbose=False).fit(digits.X_train).save(model)
     assert main([argv[0], "--model", str(model), *argv[1:]]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_info_lists_the_prior_stage_after_the_optimizers(vq_model, capsys):
+    assert main(["info", str(vq_model)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("optimizers   main (adamw"))
+    assert lines[at + 1] == "then         prior (trained after the model)"

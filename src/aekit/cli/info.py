@@ -34,12 +34,14 @@ def run(args) -> int:
     mc, h = meta["model_config"], meta.get("history", {})
     n_params = sum(p.numel() for p in ae.model_.parameters())
     model = ae.model_
+    stages = model.stages()  # e.g. the learned prior of a discrete code
     lines = [
         f"path         {args.model}",
         f"estimator    {meta['estimator']} (aekit {meta.get('aekit_version')}, format v{meta['format_version']})",
         f"model        {ae.model_config_.model} ({type(model).__module__}.{type(model).__name__})",
         f"options      {_options(model)}",
         f"optimizers   {_optimizers(model, ae.train_config_)}",
+        *([f"then         {', '.join(st.name for st in stages)} (trained after the model)"] if stages else []),
         f"input        per-sample shape {tuple(meta['input_shape'])} ({math.prod(meta['input_shape'])} features), "
         f"scaling {meta['scaler_config']['kind']}",
         f"network      {mc['net']} {mc['net_options'] or ''}".rstrip(),
