@@ -55,7 +55,7 @@ def _net_shape(sample_shape: tuple[int, ...], image_shape) -> tuple[int, ...]:
     return tuple(sample_shape)
 
 
-@params.document
+@params.with_params
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """An auto-encoder as a scikit-learn transformer.
 

@@ -192,7 +192,7 @@ def numpydoc_parameters(params: tuple[Param, ...] = PARAMS) -> str:
     return "\n".join(lines)
 
 
-def document(cls: type, params: tuple[Param, ...] = PARAMS) -> type:
+def with_params(cls: type, params: tuple[Param, ...] = PARAMS) -> type:
     """Class decorator: give ``cls`` the generated ``__init__`` and append the Parameters section
     to its docstring."""
     cls.__init__ = estimator_init(params)  # type: ignore[misc]
@@ -217,5 +217,5 @@ def config_values(est: Any, cls: type, params: tuple[Param, ...] = PARAMS) -> di
     return out
 
 
-__all__ = ["CLI_LESS", "Flag", "PARAMS", "Param", "config_values", "document", "estimator_init",
-           "numpydoc_parameters", "signature"]
+__all__ = ["CLI_LESS", "Flag", "PARAMS", "Param", "config_values", "estimator_init",
+           "numpydoc_parameters", "signature", "with_params"]
