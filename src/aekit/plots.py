@@ -80,8 +80,10 @@ def image_grid(rows: list[np.ndarray], row_labels: list[str], path: str | os.Pat
     first = _as_display(rows[0][0])
     h, w = first.shape[:2]
     lay = grid_layout((h, w), row_labels, title)
-    canvas = Image.new("RGB", (lay.left + n * lay.step_x, lay.top + len(rows) * lay.step_y), "white")
-    draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
+    font = ImageFont.load_default()
+    width = max(lay.left + n * lay.step_x, font.getbbox(title)[2] + 2 * GAP if title else 0)  # a long title fits
+    canvas = Image.new("RGB", (width, lay.top + len(rows) * lay.step_y), "white")
+    draw = ImageDraw.Draw(canvas)
     for i, (row, label) in enumerate(zip(rows, row_labels)):
         for j in range(n):
             img = _as_display(row[j])
