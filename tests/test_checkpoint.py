@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
+import os
 import pickle
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -159,14 +163,59 @@ def test_loading_never_unpickles(saved, data, fitted, monkeypatch):
     np.testing.assert_array_equal(loaded.transform(data), fitted.transform(data))
 
 
-def test_a_pickle_dropped_into_the_folder_is_never_read(saved, monkeypatch):
+def test_a_pickle_dropped_into_the_folder_is_never_read(saved, fitted, data, monkeypatch):
     class Boom:
         def __reduce__(self):
             return (exec, ("raise SystemExit('unpickled!')",))
 
     (saved / "model.pt").write_bytes(pickle.dumps(Boom()))
     (saved / "extra.pkl").write_bytes(pickle.dumps(Boom()))
-    AutoEncoder.load(saved)  # only config.json and the files it lists (with their hashes) are read
+    opened = []
+    real_open = io.open
+
+    def spy_open(path, *a, **k):
+        opened.append(Path(path).name)
+        return real_open(path, *a, **k)
+
+    with monkeypatch.context() as m:  # every open of a file by name, by open() or pathlib
+        m.setattr(io, "open", spy_open)
+        m.setattr(builtins, "open", spy_open)
+        loaded = AutoEncoder.load(saved)
+    # only config.json and the files it lists (with their hashes) are read: stray files are ignored
+    assert {"config.json", "model.safetensors"} <= set(opened)
+    assert "model.pt" not in opened and "extra.pkl" not in opened
+    np.testing.assert_array_equal(loaded.transform(data), fitted.transform(data))
+    # a listed file is verified before use: a pickle put in its place is refused, never unpickled
+    (saved / "model.safetensors").write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(CheckpointError, match=r"'model.safetensors' does not match the SHA-256.*truncated or modified"):
+        AutoEncoder.load(saved)
+
+
+# ---------------------------------------------------------------------------- file modes
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_checkpoint_files_get_the_mode_a_plain_write_gives(tmp_path, fitted, umask):
+    """safetensors writes 0600 and temporary folders are private; the saved model must not be."""
+    old = os.umask(umask)
+    try:
+        fitted.save(tmp_path / "model")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "model") == 0o777 & ~umask
+    for name in ("config.json", "model.safetensors"):
+        assert _mode(tmp_path / "model" / name) == 0o666 & ~umask, name
+
+
+def test_resaving_keeps_the_modes_of_the_checkpoint_it_replaces(tmp_path, fitted):
+    path = tmp_path / "model"
+    fitted.save(path)
+    os.chmod(path / "model.safetensors", 0o664)  # shared with a group on purpose
+    os.chmod(path, 0o2775)
+    fitted.save(path)
+    assert _mode(path / "model.safetensors") == 0o664 and _mode(path) == 0o2775
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 # ---------------------------------------------------------------------------- atomic writes

@@ -95,10 +95,11 @@ def test_config_must_be_an_object():
 
 
 @pytest.mark.parametrize("data, msg", [
-    ({"epochs": "3"}, r"epochs='3' must be an integer, not str"),
-    ({"epochs": 2.5}, r"epochs=2.5 must be an integer, not float"),
-    ({"lr": "fast"}, r"lr='fast' must be a number, not str"),
-    ({"patience": "x"}, r"patience='x' must be an integer or None, not str"),
+    ({"epochs": "3"}, r"^epochs='3' must be a whole number >= 1 \(passes over the training data\), not a str\.$"),
+    ({"epochs": 2.5}, r"^epochs=2.5 must be a whole number >= 1 \(passes over the training data\), not a float\.$"),
+    ({"lr": "fast"}, r"^lr='fast' must be a number > 0 \(learning rate\), not a str\.$"),
+    ({"patience": "x"}, r"^patience='x' must be a whole number >= 1 or None \(epochs without .*\), not a str\.$"),
+    ({"n_threads": True}, r"^n_threads=True must be a whole number >= 1 or None \(CPU threads .*\), not a bool\.$"),
 ])
 def test_wrong_value_type_names_the_field(data, msg):
     with pytest.raises(ConfigError, match=msg):
@@ -117,14 +118,17 @@ def test_numpy_hyper_parameters_save_and_load(tmp_path):
 
 # ---------------------------------------------------------------------------- ranges
 @pytest.mark.parametrize("kw, msg", [
-    ({"epochs": 0}, r"epochs=0 must be >= 1"),
-    ({"lr": -0.1}, r"lr=-0.1 must be > 0"),
-    ({"lr": 0.0}, r"lr=0.0 must be > 0"),
-    ({"val_fraction": 1.0}, r"val_fraction=1.0 must be in \[0, 1\)"),
-    ({"weight_decay": -1.0}, r"weight_decay=-1.0 must be >= 0"),
-    ({"batch_size": 0}, r"batch_size=0 must be >= 1"),
-    ({"patience": 0}, r"patience=0 must be >= 1 or None"),
-    ({"latent_dim": 0}, r"latent_dim=0 must be a positive integer"),
+    ({"epochs": 0}, r"epochs=0 must be a whole number >= 1 \(passes over the training data\)\.$"),
+    ({"lr": -0.1}, r"lr=-0.1 must be a number > 0 \(learning rate\)\.$"),
+    ({"lr": 0.0}, r"lr=0.0 must be a number > 0"),
+    ({"lr": float("inf")}, r"lr=inf must be a number > 0"),
+    ({"val_fraction": 1.0}, r"val_fraction=1.0 must be a number in \[0, 1\) \(fraction of the training data held"),
+    ({"weight_decay": -1.0}, r"weight_decay=-1.0 must be a number >= 0 \(AdamW weight decay\)"),
+    ({"batch_size": 0}, r"batch_size=0 must be a whole number >= 1 \(samples per training step\)"),
+    ({"patience": 0}, r"patience=0 must be a whole number >= 1 or None"),
+    ({"latent_dim": 0}, r"latent_dim=0 must be a whole number >= 1 \(size of the code\)"),
+    ({"n_threads": 0}, r"n_threads=0 must be a whole number >= 1 or None \(CPU threads"),
+    ({"image_shape": (8, 0.5)}, r"image_shape=0.5 must be a whole number >= 1 \(sizes of an image"),
     ({"loss": "huber"}, r"loss='huber' is not one of 'mse', 'bce', 'l1'"),
     ({"scaling": "robust"}, r"scaling='robust' is not one of 'standard', 'minmax', 'global', 'none'"),
     ({"loss": "bce", "scaling": "standard"}, r"loss='bce' needs inputs in \[0, 1\]: use scaling='global' or 'minmax'"),
@@ -135,8 +139,22 @@ def test_bad_values_are_config_errors_before_training(kw, msg):
         _fit(**kw)
 
 
+@pytest.mark.parametrize("bottleneck, options, msg", [
+    ("gaussian", {"beta": -1}, r"^beta=-1 must be a number >= 0 \(weight of the gaussian bottleneck's KL term\)\.$"),
+    ("gaussian", {"warmup_steps": 2.5}, r"^warmup_steps=2.5 must be a whole number >= 0 \(.*\), not a float\.$"),
+    ("categorical", {"categories": 1}, r"^categories=1 must be a whole number >= 2 \(categories of each"),
+    ("categorical", {"tau_start": 0.5, "tau_end": 1.0}, r"^tau_end=1.0 must be a number in \(0, 0.5\] \("),
+    ("vq", {"codebook_size": "16"}, r"^codebook_size='16' must be a whole number >= 2 \(.*\), not a str\.$"),
+    ("vq", {"decay": 1.0}, r"^decay=1.0 must be a number in \(0, 1\) \(moving-average decay"),
+    ("mixture", {"components": 3, "buffer": 2}, r"^buffer=2 must be a whole number >= 3 \(codes kept"),
+])
+def test_bottleneck_numbers_are_checked_in_the_same_style(bottleneck, options, msg):
+    with pytest.raises(ConfigError, match=msg):
+        _fit(bottleneck=bottleneck, bottleneck_options=options)
+
+
 def test_bad_train_config_in_json():
-    with pytest.raises(ConfigError, match=r"val_fraction=1(\.0)? must be in \[0, 1\)"):
+    with pytest.raises(ConfigError, match=r"val_fraction=1 must be a number in \[0, 1\)"):
         from_dict(TrainConfig, {"val_fraction": 1})
 
 

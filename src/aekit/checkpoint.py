@@ -4,7 +4,9 @@
 SHA-256 of every weights file; weights are safetensors (plain tensors, never
 pickle, so loading a file cannot run code). Folders are written to a temporary
 sibling and swapped in with ``os.rename``, so a process killed mid-write leaves
-the previous checkpoint intact rather than a half-written one.
+the previous checkpoint intact rather than a half-written one. Files and folder get
+the modes a plain write would give (``aekit.atomic.plain_mode``): those of the
+checkpoint they replace, else the user's umask's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .atomic import plain_mode
 from .errors import CheckpointError
 
 FORMAT_VERSION = 1
@@ -74,12 +77,15 @@ def write_checkpoint(path: str | os.PathLike, kind: str, meta: dict[str, Any],
             # safetensors wants contiguous, unshared CPU tensors
             clean = {k: v.detach().to("cpu").contiguous().clone() for k, v in tdict.items()}
             save_file(clean, str(tmp / fname))
+            os.chmod(tmp / fname, plain_mode(path / fname))  # safetensors writes 0600
             hashes[fname] = _sha256(tmp / fname)
         doc = {"format": kind, "format_version": FORMAT_VERSION, "files": hashes, **meta}
         with open(tmp / CONFIG_NAME, "w") as f:
             json.dump(doc, f, indent=2, sort_keys=False, default=_json_default)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp / CONFIG_NAME, plain_mode(path / CONFIG_NAME))
+        os.chmod(tmp, plain_mode(path, directory=True))
         _fsync_dir(tmp)
         if path.exists():
             old = path.parent / f".{path.name}.old-{tag}"

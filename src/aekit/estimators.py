@@ -22,10 +22,11 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from . import params
 from ._version import __version__
 from .bottlenecks import DiscreteBottleneck
 from .checkpoint import read_checkpoint, write_checkpoint
-from .config import ModelConfig, ScalerConfig, TrainConfig, from_dict, to_dict
+from .config import ModelConfig, ScalerConfig, TrainConfig, check_number, from_dict, to_dict
 from .data.scaling import Scaler
 from .errors import CheckpointError, ConfigError, DataError, NotFittedError
 from .models import MODELS, create_model
@@ -39,7 +40,8 @@ MODEL_KIND = "aekit-model"
 def _net_shape(sample_shape: tuple[int, ...], image_shape) -> tuple[int, ...]:
     """Per-sample shape the network sees: ``(D,)`` or ``(C, H, W)``."""
     if image_shape is not None:
-        image_shape = tuple(int(s) for s in image_shape)
+        image_shape = tuple(check_number(s, "image_shape", integer=True, minimum=1, meaning="sizes of an image: H W "
+                                         "or C H W") for s in image_shape)
         if len(image_shape) == 2:
             image_shape = (1, *image_shape)
         if len(image_shape) != 3 or math.prod(image_shape) != math.prod(sample_shape):
@@ -53,76 +55,16 @@ def _net_shape(sample_shape: tuple[int, ...], image_shape) -> tuple[int, ...]:
     return tuple(sample_shape)
 
 
-def _check_whole(value, name: str, minimum: int, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name}={value!r} must be a whole number >= {minimum} ({what}).")
-
-
+@params.with_params
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """An auto-encoder as a scikit-learn transformer.
 
-    Parameters
-    ----------
-    latent_dim : size of the code.
-    net : ``"auto"`` (conv for images, MLP for vectors), ``"mlp"`` or ``"conv"``.
-    bottleneck : a registered bottleneck name (``aekit.bottlenecks.BOTTLENECKS.names()``):
-        ``"continuous"``, ``"gaussian"`` (VAE), ``"binary"``, ``"categorical"`` (one-hot, Gumbel-softmax),
-        ``"vq"`` (VQ-VAE), ``"mixture"`` (Gaussian-mixture VAE) or ``"joint"`` (parts side by side).
-    net_options, bottleneck_options : keyword options of the network family / bottleneck. A discrete
-        bottleneck with ``bottleneck_options={"prior": {...}}`` also fits a transformer prior over its
-        codes after the auto-encoder (``prior_history_``), which makes ``sample`` work.
-    image_shape : treat flat ``(n, d)`` data as images of this ``(H, W)`` or ``(C, H, W)``.
-    loss : ``"auto"`` (``"bce"`` for images scaled to [0, 1], else ``"mse"``), ``"mse"``, ``"bce"``, ``"l1"``.
-    scaling : ``"auto"`` (``"global"`` for images, ``"standard"`` for vectors) or a ``ScalerConfig`` kind.
-    batch_size : ``"auto"`` (128, or about a tenth of the data when that is smaller) or an int.
-    epochs, lr, weight_decay, val_fraction, patience : training options (see ``aekit.config.TrainConfig``).
-    augment : transforms applied to input *and* target each batch, e.g. ``"shift:1"``.
-    noise : corruption of the input only, the model rebuilds the clean target (a de-noising
-        auto-encoder), e.g. ``"shift:2,rotate:10"``: codes then ignore small moves of the digit.
-    random_state : seed for weights, shuffling and augmentation.
-    device : ``"auto"``, ``"cpu"`` or ``"cuda"``.
-    verbose : show a progress bar while fitting.
-    checkpoint_dir : folder for resumable training state (``fit(X, resume=True)`` continues).
-    model : a registered model name (``aekit.models.MODELS.names()``): ``"autoencoder"`` (the default),
-        ``"conditional"`` (encoder and decoder read the labels ``y`` given to ``fit``: a conditional VAE
-        with ``bottleneck="gaussian"``; ``model_options={"classes": 10}``), ``"adversarial"`` (codes pushed
-        towards N(0, I) by a discriminator, so ``sample`` works).
-    model_options : options of the model (its options dataclass; unknown keys are an error).
-    n_threads : CPU threads for training and inference (None: half the CPUs this process may use).
+    ``fit(X)`` (or ``fit(X, y)`` for a conditional model) trains it; ``transform``,
+    ``inverse_transform``, ``reconstruct``, ``score_samples``, ``sample``, ``interpolate`` and
+    ``codes`` use it; ``save``/``load`` keep it. The parameters below are generated from one table,
+    ``aekit.params.PARAMS``, which also makes the flags of ``aekit train``; most of them set a field
+    of ``ModelConfig`` or ``TrainConfig`` (``model_config_``, ``train_config_`` after ``fit``).
     """
-
-    def __init__(self, latent_dim: int = 8, *, net: str = "auto", bottleneck: str = "continuous",
-                 net_options: dict | None = None, bottleneck_options: dict | None = None,
-                 image_shape: tuple[int, ...] | None = None, loss: str = "auto", scaling: str = "auto",
-                 epochs: int = 50, batch_size: int | str = "auto", lr: float = 1e-3, weight_decay: float = 1e-4,
-                 val_fraction: float = 0.1, patience: int | None = 10, augment: str | None = None,
-                 noise: str | None = None,
-                 random_state: int = 0, device: str = "auto", verbose: bool = True,
-                 checkpoint_dir: str | None = None, model: str = "autoencoder", model_options: dict | None = None,
-                 n_threads: int | None = None):
-        self.latent_dim = latent_dim
-        self.net = net
-        self.bottleneck = bottleneck
-        self.net_options = net_options
-        self.bottleneck_options = bottleneck_options
-        self.image_shape = image_shape
-        self.loss = loss
-        self.scaling = scaling
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.val_fraction = val_fraction
-        self.patience = patience
-        self.augment = augment
-        self.noise = noise
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.model = model
-        self.model_options = model_options
-        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ configs
     def _configs(self, sample_shape: tuple[int, ...], n_samples: int
@@ -136,17 +78,13 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             raise ConfigError(f"loss='bce' needs inputs in [0, 1]: use scaling='global' or 'minmax', not {scaling!r}.")
         # data scaled into [0, 1]: a sigmoid output keeps reconstructions in range
         output = "sigmoid" if scaling in ("global", "minmax") else "linear"
-        mcfg = ModelConfig(input_shape=shape, net=net, net_options=dict(self.net_options or {}),
-                           bottleneck=self.bottleneck, bottleneck_options=dict(self.bottleneck_options or {}),
-                           latent_dim=self.latent_dim, loss=loss, output=output, model=self.model,
-                           model_options=dict(self.model_options or {}))
+        mcfg = ModelConfig(**params.config_values(self, ModelConfig), input_shape=shape, net=net, loss=loss,
+                           output=output)
         batch_size = self.batch_size
         if batch_size == "auto":  # about 10+ steps per epoch on small data, 128 once data is plentiful
             batch_size = int(min(128, max(8, n_samples // 10)))
-        tcfg = TrainConfig(epochs=self.epochs, batch_size=batch_size, lr=self.lr,
-                           weight_decay=self.weight_decay, val_fraction=self.val_fraction, patience=self.patience,
-                           augment=self.augment, noise=self.noise, seed=self.random_state, device=self.device,
-                           progress=bool(self.verbose), checkpoint_dir=self.checkpoint_dir, n_threads=self.n_threads)
+        tcfg = TrainConfig(**{**params.config_values(self, TrainConfig), "batch_size": batch_size,
+                              "progress": bool(self.verbose)})
         return mcfg, tcfg, ScalerConfig(kind=scaling)
 
     # ------------------------------------------------------------------ fitting
@@ -262,18 +200,19 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         varied samples). A conditional model needs ``y``: one condition, or one per sample.
         """
         self._check_fitted()
-        _check_whole(n, "n", 1, "how many samples to draw")
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
-            raise ConfigError(f"temperature={temperature!r} must be a number > 0.")
+        n = check_number(n, "n", integer=True, minimum=1, meaning="how many samples to draw")
+        temperature = check_number(temperature, "temperature", above=0, meaning="spread of the prior, 1 = as trained")
+        seed = check_number(self.random_state if random_state is None else random_state, "random_state",
+                            integer=True, meaning="seed of the draw")
         cond = None
         if y is not None and self.model_.takes_condition:
             y = np.asarray(y)
             if y.ndim == 0 or (y.ndim == 1 and self.model_.options.cond_dim and len(y) == self.model_.options.cond_dim):
-                y = np.broadcast_to(y, (int(n), *y.shape))  # one condition for every sample
-        cond = self._condition(y, int(n)) if (y is not None or self.model_.takes_condition) else None
-        gen = torch.Generator().manual_seed(self.random_state if random_state is None else int(random_state))
+                y = np.broadcast_to(y, (n, *y.shape))  # one condition for every sample
+        cond = self._condition(y, n) if (y is not None or self.model_.takes_condition) else None
+        gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
-            z = self.model_.sample_latent(int(n), gen, temperature=float(temperature))
+            z = self.model_.sample_latent(n, gen, temperature=temperature)
         return self.unscale(self._batched(self.model_.decode, z, cond))
 
     def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
@@ -282,7 +221,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Returns ``(steps, *sample_shape)``; the first and last are the reconstructions of ``a`` and ``b``.
         """
         self._check_fitted()
-        _check_whole(steps, "steps", 2, "points on the line, ends included")
+        steps = check_number(steps, "steps", integer=True, minimum=2, meaning="points on the line, ends included")
         if self.model_.takes_condition:
             raise ConfigError("interpolate() between two samples of a conditional model is ambiguous (which "
                               "condition?); encode with transform(X, y) and decode with inverse_transform(Z, y).")
@@ -293,7 +232,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             raise DataError(f"interpolate() takes two samples of shape {self.input_shape_}; got {len(x)} rows.")
         with torch.no_grad(), using_threads(self.n_threads):
             z = self.model_.encode(x).z  # (2, out_features): what the decoder reads
-            t = torch.linspace(0, 1, int(steps)).unsqueeze(1)
+            t = torch.linspace(0, 1, steps).unsqueeze(1)
             zs = (1 - t) * z[:1] + t * z[1:]
         return self.unscale(self._batched(lambda b, c: self.model_.decode(b), zs))
 

@@ -17,7 +17,10 @@ from typing import Iterator
 
 import torch
 
-from .errors import ConfigError
+from .config import check_number
+
+
+CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"  # "QUOTA PERIOD" or "max PERIOD" (cgroup v2)
 
 
 def available_cpus() -> int:
@@ -27,7 +30,7 @@ def available_cpus() -> int:
     except (AttributeError, OSError):  # not Linux
         n = os.cpu_count() or 1
     try:
-        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        quota, period = open(CGROUP_CPU_MAX).read().split()[:2]
         if quota != "max":
             n = min(n, max(1, math.ceil(int(quota) / int(period))))
     except (OSError, ValueError):
@@ -42,12 +45,11 @@ def default_threads() -> int:
 
 
 def resolve_threads(n: int | None) -> int:
+    """``n`` checked (a whole number >= 1), or :func:`default_threads` for ``None``."""
     if n is None:
         return default_threads()
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"n_threads={n!r} must be a whole number >= 1, or None for the default "
-                          f"({default_threads()} here).")
-    return n
+    return check_number(n, "n_threads", integer=True, minimum=1, optional=True,
+                        meaning=f"CPU threads; None: the default, {default_threads()} here")
 
 
 @contextlib.contextmanager

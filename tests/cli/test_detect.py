@@ -8,6 +8,7 @@ from PIL import Image
 
 import aekit
 from aekit.cli import main
+from _png import assert_pixels_match, read_grid
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,16 @@ def test_explain_writes_error_maps_for_images(tmp_path, capsys):
     png = tmp_path / "worst.png"
     assert main(["detect", "score", "--model", str(model), "--data", str(new), "-o", str(tmp_path / "s.csv"),
                  "--explain", str(png)]) == 0
-    assert Image.open(png).size[1] > 100 and "8 highest scores" in capsys.readouterr().out
+    assert "8 highest scores" in capsys.readouterr().out
+    # row 1: the 8 highest-scoring samples, row 2: their error maps, each row scaled to [0, 1]
+    det = aekit.AnomalyDetector.load(model)
+    X = np.load(new)
+    worst = np.argsort(-det.anomaly_score(X))[:8]
+    maps = det.explain(X[worst])
+    imgs = X[worst]
+    grid = read_grid(png, 2, 8, (8, 8), ["most abnormal", "error map"])
+    assert_pixels_match(grid[0], imgs, imgs.min(), imgs.max())
+    assert_pixels_match(grid[1], maps, 0, maps.max())
 
 
 def test_bad_input_is_one_clear_line(cancer_detector, tmp_path, capsys):

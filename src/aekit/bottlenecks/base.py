@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..config import check_number
 from ..context import Context
 from ..errors import ConfigError, NoPriorError
 from ..registry import Registry
@@ -54,9 +55,7 @@ class Bottleneck(nn.Module):
 
     def __init__(self, latent_dim: int) -> None:
         super().__init__()
-        self.latent_dim = int(latent_dim)
-        if self.latent_dim < 1:
-            raise ConfigError(f"latent_dim={latent_dim} must be a positive integer.")
+        self.latent_dim = check_number(latent_dim, "latent_dim", integer=True, minimum=1, meaning="size of the code")
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         for name in self.legacy_buffers:  # aekit 0.1 counted its own forward calls; the step is now the trainer's

@@ -12,8 +12,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..config import check_number
 from ..context import Context
-from ..errors import ConfigError
 from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
 
 
@@ -31,13 +31,16 @@ class Categorical(DiscreteBottleneck):
 
     def __init__(self, latent_dim: int, categories: int = 10, tau_start: float = 1.0, tau_end: float = 0.5,
                  anneal_steps: int = 5000, straight_through: bool = True, prior: dict | None = None) -> None:
-        if int(categories) < 2:
-            raise ConfigError(f"categorical categories={categories!r} must be >= 2.")
-        if not 0 < float(tau_end) <= float(tau_start):
-            raise ConfigError(f"categorical temperatures need 0 < tau_end ({tau_end}) <= tau_start ({tau_start}).")
-        super().__init__(latent_dim, vocab_size=int(categories), prior=prior)
-        self.categories = int(categories)
-        self.tau_start, self.tau_end, self.anneal_steps = float(tau_start), float(tau_end), int(anneal_steps)
+        categories = check_number(categories, "categories", integer=True, minimum=2,
+                                  meaning="categories of each categorical code entry")
+        tau_start = check_number(tau_start, "tau_start", above=0, meaning="Gumbel-softmax temperature at the start")
+        tau_end = check_number(tau_end, "tau_end", above=0, maximum=tau_start,
+                               meaning="Gumbel-softmax temperature after annealing, at most tau_start")
+        anneal_steps = check_number(anneal_steps, "anneal_steps", integer=True, minimum=0,
+                                    meaning="training steps from tau_start to tau_end")
+        super().__init__(latent_dim, vocab_size=categories, prior=prior)
+        self.categories = categories
+        self.tau_start, self.tau_end, self.anneal_steps = tau_start, tau_end, anneal_steps
         self.straight_through = bool(straight_through)
 
     @property

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from ..config import check_number
 from ..context import Context
-from ..errors import ConfigError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
 
 
@@ -32,11 +32,9 @@ class Gaussian(Bottleneck):
 
     def __init__(self, latent_dim: int, beta: float = 1.0, warmup_steps: int = 0) -> None:
         super().__init__(latent_dim)
-        if not float(beta) >= 0:
-            raise ConfigError(f"gaussian beta={beta!r} must be a number >= 0.")
-        if int(warmup_steps) < 0:
-            raise ConfigError(f"gaussian warmup_steps={warmup_steps!r} must be >= 0.")
-        self.beta, self.warmup_steps = float(beta), int(warmup_steps)
+        self.beta = check_number(beta, "beta", minimum=0, meaning="weight of the gaussian bottleneck's KL term")
+        self.warmup_steps = check_number(warmup_steps, "warmup_steps", integer=True, minimum=0,
+                                         meaning="training steps over which the KL weight rises to beta")
 
     @property
     def in_features(self) -> int:  # mean and log-variance

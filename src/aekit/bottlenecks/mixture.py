@@ -20,6 +20,7 @@ from torch import nn
 import torch.distributed as dist
 
 from ..cluster import kmeans
+from ..config import check_number
 from ..context import Context
 from ..errors import ConfigError, NoPriorError
 from .base import BOTTLENECKS, Bottleneck, BottleneckOutput
@@ -40,13 +41,13 @@ class GaussianMixture(Bottleneck):
     def __init__(self, latent_dim: int, components: int = 10, beta: float = 1.0, pretrain_steps: int = 1000,
                  buffer: int = 4096) -> None:
         super().__init__(latent_dim)
-        if int(components) < 2:
-            raise ConfigError(f"mixture components={components!r} must be >= 2.")
-        if not float(beta) >= 0 or int(pretrain_steps) < 0 or int(buffer) < int(components):
-            raise ConfigError(f"mixture needs beta >= 0 (got {beta}), pretrain_steps >= 0 (got {pretrain_steps}) "
-                              f"and buffer >= components (got {buffer}).")
-        self.components, self.beta = int(components), float(beta)
-        self.pretrain_steps, self.buffer = int(pretrain_steps), int(buffer)
+        self.components = check_number(components, "components", integer=True, minimum=2,
+                                       meaning="Gaussians in the mixture prior")
+        self.beta = check_number(beta, "beta", minimum=0, meaning="weight of the mixture bottleneck's KL term")
+        self.pretrain_steps = check_number(pretrain_steps, "pretrain_steps", integer=True, minimum=0,
+                                           meaning="steps before the components are placed on the codes")
+        self.buffer = check_number(buffer, "buffer", integer=True, minimum=self.components,
+                                   meaning="codes kept for placing the components, at least components")
         K, D = self.components, self.latent_dim
         self.pi_logits = nn.Parameter(torch.zeros(K))
         self.means = nn.Parameter(torch.randn(K, D))

@@ -20,8 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..cluster import kmeans
+from ..config import check_number
 from ..context import Context
-from ..errors import ConfigError
 from .base import BOTTLENECKS, BottleneckOutput, DiscreteBottleneck, index_perplexity
 
 
@@ -44,14 +44,16 @@ class VectorQuantizer(DiscreteBottleneck):
     def __init__(self, latent_dim: int, codebook_size: int = 512, dim: int = 64, commitment: float = 0.25,
                  ema: bool = True, decay: float = 0.99, kmeans_init: bool = True, restart_dead: bool = True,
                  dead_fraction: float = 0.03, prior: dict | None = None) -> None:
-        if int(codebook_size) < 2 or int(dim) < 1:
-            raise ConfigError(f"vq codebook_size={codebook_size} must be >= 2 and dim={dim} >= 1.")
-        if not 0.0 < float(decay) < 1.0:
-            raise ConfigError(f"vq decay={decay} must be in (0, 1).")
-        super().__init__(latent_dim, vocab_size=int(codebook_size), prior=prior)
-        self.codebook_size, self.dim = int(codebook_size), int(dim)
-        self.commitment, self.ema, self.decay = float(commitment), bool(ema), float(decay)
-        self.kmeans_init, self.restart_dead, self.dead_fraction = bool(kmeans_init), bool(restart_dead), float(dead_fraction)
+        codebook_size = check_number(codebook_size, "codebook_size", integer=True, minimum=2,
+                                     meaning="entries of the VQ codebook")
+        super().__init__(latent_dim, vocab_size=codebook_size, prior=prior)
+        self.codebook_size = codebook_size
+        self.dim = check_number(dim, "dim", integer=True, minimum=1, meaning="size of each VQ codebook entry")
+        self.commitment = check_number(commitment, "commitment", minimum=0, meaning="weight of the VQ commitment loss")
+        self.decay = check_number(decay, "decay", above=0, below=1, meaning="moving-average decay of the VQ codebook")
+        self.dead_fraction = check_number(dead_fraction, "dead_fraction", minimum=0,
+                                          meaning="share of the uniform use below which a VQ entry is restarted")
+        self.ema, self.kmeans_init, self.restart_dead = bool(ema), bool(kmeans_init), bool(restart_dead)
         init = torch.randn(self.codebook_size, self.dim) / math.sqrt(self.dim)
         if self.ema:  # the EMA owns the entries: no gradient, no weight decay
             self.register_buffer("codebook", init)

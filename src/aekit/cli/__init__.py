@@ -30,8 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    from ..threads import using_threads
+
     try:
-        return int(args.func(args) or 0)
+        # --threads (where a command has it; None: the default) for all of the command's torch work
+        with using_threads(getattr(args, "n_threads", None)):
+            return int(args.func(args) or 0)
     except (AekitError, FileNotFoundError, ValueError) as exc:
         # user errors: one clear line, no traceback
         print(f"aekit {args.command}: error: {exc}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..estimators import AutoEncoder
-from .common import add_data_args, formatter, load_input, write_output
+from .common import add_data_args, add_threads_arg, formatter, load_autoencoder, load_input, write_output
 
 EXAMPLES = """examples:
   aekit codes --model models/vq --input mnist:test -o codes.npy
@@ -21,6 +21,7 @@ def add_parser(sub) -> None:
     p.add_argument("--model", required=True, metavar="DIR", help="folder written by aekit train")
     add_data_args(p)
     p.add_argument("-o", "--output", metavar="FILE", help=".npy or .csv (default: print the first 4)")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
@@ -31,7 +32,7 @@ def _grid_side(ae: AutoEncoder) -> int | None:
 
 
 def run(args) -> int:
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     X, _ = load_input(args.input, tuple(args.image_size) if args.image_size else None)
     C = ae.codes(X)
     if args.output:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
-from .common import formatter, load_input
+from .common import add_threads_arg, formatter, load_input
 
 EXAMPLES = """examples:
   aekit compress digit.png -o digit.aek --quality 3           # the bundled mnist codec
@@ -25,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--quality", type=int, default=3, metavar="Q", help="quality level (1 = smallest files; default 3)")
     p.add_argument("--model", default="mnist", metavar="M",
                    help="bundled codec name (default mnist) or a folder written by aekit train-codec")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 

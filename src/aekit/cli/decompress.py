@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DataError
-from .common import formatter
+from .common import add_threads_arg, formatter
 
 EXAMPLES = """examples:
   aekit decompress digits.aek -o out/                  # out/000000.png, out/000001.png, ...
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=("png", "npy"), default="png",
                    help="one PNG per image (default) or DIR/images.npy")
     p.add_argument("--model", default=None, metavar="M", help="codec folder (default: the bundled codec the file names)")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 

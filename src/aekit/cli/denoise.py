@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from ..estimators import AutoEncoder
-from .common import add_data_args, formatter, load_input, write_output
+from .common import add_data_args, add_threads_arg, formatter, load_autoencoder, load_input, write_output
 
 EXAMPLES = """examples:
   aekit train --data mnist -o models/dae --latent-dim 64 --noise gaussian:0.5   # train a de-noising AE
@@ -33,6 +32,7 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="PATH",
                    help=".npy or .csv (array), .png (the image itself for one input, else a noisy/clean grid of "
                         "the first 16), or a folder (one PNG per image)")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
@@ -40,7 +40,7 @@ def run(args) -> int:
     from ..data import save_image
     from ..noise import corrupt
 
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     X, _ = load_input(args.input, tuple(args.image_size) if args.image_size else None)
     X = np.asarray(X, dtype=np.float32)
     if args.corrupt:

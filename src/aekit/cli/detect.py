@@ -6,7 +6,9 @@ import json
 
 import numpy as np
 
-from .common import add_data_args, formatter, load_input
+from .common import add_data_args, add_estimator_args, add_threads_arg, estimator_kwargs, formatter, load_input
+
+AE_KNOBS = ["latent_dim", "epochs", "lr", "batch_size"]  # AutoEncoder parameters 'detect fit' exposes
 
 EXAMPLES = """examples:
   aekit detect fit --data normal.csv -o models/detector                   # tables: one row per sample
@@ -30,10 +32,11 @@ def add_parser(sub) -> None:
     f.add_argument("--n-estimators", type=int, default=1, help="auto-encoders (seeds) to average (default 1)")
     f.add_argument("--error", default="mse", help="mse | mae (default mse)")
     f.add_argument("--error-scaling", default="auto", help="auto | feature | none")
-    f.add_argument("--latent-dim", type=int, default=None, help="code size (default: chosen from the data)")
-    f.add_argument("--epochs", type=int, default=None, help="training epochs (default: chosen from the data)")
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--no-progress", action="store_true")
+    # knobs of the auto-encoder(s), as on aekit train; not given: the recipe default_autoencoder picks
+    add_estimator_args(f, AE_KNOBS, unset="chosen from the data")
+    f.add_argument("--seed", type=int, default=0, help="seed of the first auto-encoder (default: 0)")
+    f.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_threads_arg(f)
     f.set_defaults(func=run_fit)
     s = sub2.add_parser("score", help="score new data with a saved detector", epilog=EXAMPLES,
                         formatter_class=formatter)
@@ -44,6 +47,7 @@ def add_parser(sub) -> None:
                         "(1 inlier, -1 outlier)")
     s.add_argument("--explain", metavar="PNG", default=None,
                    help="images only: write the 8 most abnormal samples and their error maps")
+    add_threads_arg(s)
     s.set_defaults(func=run_score)
 
 
@@ -62,11 +66,8 @@ def run_fit(args) -> int:
     from ..anomaly import AnomalyDetector, default_autoencoder
 
     X, _ = load_input(args.data, tuple(args.image_size) if args.image_size else None)
-    ae = default_autoencoder(X.shape[1:])
-    if args.latent_dim is not None:
-        ae.set_params(latent_dim=args.latent_dim)
-    if args.epochs is not None:
-        ae.set_params(epochs=args.epochs)
+    ae = default_autoencoder(X.shape[1:]).set_params(**estimator_kwargs(args, AE_KNOBS, given_only=True),
+                                                      n_threads=args.n_threads)
     det = AnomalyDetector(ae, n_estimators=args.n_estimators, contamination=_contamination(args.contamination),
                           error=args.error, error_scaling=args.error_scaling, random_state=args.seed,
                           verbose=not args.no_progress).fit(X)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..estimators import AutoEncoder
-from .common import add_data_args, formatter, load_input, write_output
+from .common import add_data_args, add_threads_arg, formatter, load_autoencoder, load_input, write_output
 
 EXAMPLES = """examples:
   aekit encode --model models/mnist8 --input mnist:test -o codes.npy
@@ -18,11 +17,12 @@ def add_parser(sub) -> None:
     p.add_argument("--model", required=True, metavar="DIR", help="folder written by aekit train")
     add_data_args(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help=".npy or .csv")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     X, _ = load_input(args.input, tuple(args.image_size) if args.image_size else None)
     write_output(args.output, ae.transform(X))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -32,9 +33,15 @@ def run(args) -> int:
     ae = AutoEncoder.load(args.model)  # verifies checksums and that the weights fit the config
     mc, h = meta["model_config"], meta.get("history", {})
     n_params = sum(p.numel() for p in ae.model_.parameters())
+    model = ae.model_
+    stages = model.stages()  # e.g. the learned prior of a discrete code
     lines = [
-        f"model        {args.model}",
+        f"path         {args.model}",
         f"estimator    {meta['estimator']} (aekit {meta.get('aekit_version')}, format v{meta['format_version']})",
+        f"model        {ae.model_config_.model} ({type(model).__module__}.{type(model).__name__})",
+        f"options      {_options(model)}",
+        f"optimizers   {_optimizers(model, ae.train_config_)}",
+        *([f"then         {', '.join(st.name for st in stages)} (trained after the model)"] if stages else []),
         f"input        per-sample shape {tuple(meta['input_shape'])} ({math.prod(meta['input_shape'])} features), "
         f"scaling {meta['scaler_config']['kind']}",
         f"network      {mc['net']} {mc['net_options'] or ''}".rstrip(),
@@ -46,3 +53,21 @@ def run(args) -> int:
     ]
     print("\n".join(lines))
     return 0
+
+
+def _options(model) -> str:
+    """The model's options with their defaults filled in (``none`` for a model without options)."""
+    if model.options is None:
+        return "none"
+    return " ".join(f"{k}={v!r}" for k, v in dataclasses.asdict(model.options).items())
+
+
+def _optimizers(model, train_config) -> str:
+    """What the trainer steps: each optimizer's name, algorithm, learning rate and how many parameters."""
+    out = []
+    for spec in model.configure_optimizers(train_config):
+        spec = spec.resolved(train_config)
+        n = sum(p.numel() for group in spec.params for p in (group["params"] if isinstance(group, dict) else [group]))
+        every = f", every {spec.every} batches" if spec.every > 1 else ""
+        out.append(f"{spec.name} ({spec.algorithm}, lr {spec.lr:g}, {n:,} parameters{every})")
+    return "; ".join(out)

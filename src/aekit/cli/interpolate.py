@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .common import add_data_args, formatter, load_input, write_output
-from ..estimators import AutoEncoder
+from .common import add_data_args, add_threads_arg, formatter, load_autoencoder, load_input, write_output
 
 EXAMPLES = """examples:
   aekit interpolate --model models/vae --input mnist:test --pair 0 1 --steps 10 -o morph.png
@@ -23,11 +22,12 @@ def add_parser(sub) -> None:
                    help="which two samples of the input to join (default 0 1)")
     p.add_argument("--steps", type=int, default=8, help="points on the line, ends included (default 8)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help=".png strip, .npy or .csv")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     X, _ = load_input(args.input, tuple(args.image_size) if args.image_size else None)
     i, j = args.pair
     if not (0 <= i < len(X) and 0 <= j < len(X)):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..estimators import AutoEncoder
-from .common import add_data_args, formatter, load_input, write_output
+from .common import add_data_args, add_threads_arg, formatter, load_autoencoder, load_input, write_output
 
 EXAMPLES = """examples:
   aekit reconstruct --model models/mnist8 --input mnist:test -o recon.npy
@@ -21,11 +20,12 @@ def add_parser(sub) -> None:
     add_data_args(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help=".npy, .csv, or .png (grid of the first 16 reconstructions)")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     X, _ = load_input(args.input, tuple(args.image_size) if args.image_size else None)
     R = ae.reconstruct(X)
     print(f"mean squared error (input units): {float(np.mean((R - X.astype(np.float32)) ** 2)):.6g}")

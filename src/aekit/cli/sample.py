@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..estimators import AutoEncoder
-from .common import formatter, write_output
+from .common import add_threads_arg, formatter, load_autoencoder, write_output
 
 EXAMPLES = """examples:
   aekit train --data mnist -o models/vae --bottleneck gaussian --latent-dim 16
@@ -26,11 +25,12 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="spread of the prior: below 1 gives more typical, less varied samples (default 1)")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    ae = AutoEncoder.load(args.model)
+    ae = load_autoencoder(args.model, args.n_threads)
     S = ae.sample(args.n, random_state=args.seed, temperature=args.temperature)
     write_output(args.output, S, max_images=64)
     return 0

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import formatter
+from .common import add_estimator_args, estimator_kwargs, formatter
+
+KNOBS = ["latent_dim", "epochs", "random_state", "verbose", "n_threads"]  # AutoEncoder parameters the tour exposes
 
 EXAMPLES = """examples:
   aekit tour                      # about 1-2 minutes on 2 CPU cores, writes aekit-tour/
@@ -22,10 +24,7 @@ def add_parser(sub) -> None:
                                    "same code size, and write a report with pictures.",
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("-o", "--output", default="aekit-tour", metavar="DIR", help="report folder (default aekit-tour)")
-    p.add_argument("--latent-dim", type=int, default=8)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-progress", action="store_true")
+    add_estimator_args(p, KNOBS, defaults={"epochs": 30})
     p.set_defaults(func=run)
 
 
@@ -44,15 +43,14 @@ def run(args) -> int:
     print(f"aekit tour: {len(ds.X_train)} MNIST training digits, {len(ds.X_test)} test digits -> {out}/")
     t0 = time.perf_counter()
     # the benchmarked recipe (benchmarks/dim_reduction.py): conv [32, 64] with a dense layer, MSE
-    ae = AutoEncoder(args.latent_dim, net_options=dict(channels=[32, 64], kernel_size=4, fc_hidden=[256]),
-                     loss="mse", epochs=args.epochs, lr=3e-3, random_state=args.seed,
-                     verbose=not args.no_progress).fit(ds.X_train)
+    ae = AutoEncoder(net_options=dict(channels=[32, 64], kernel_size=4, fc_hidden=[256]), loss="mse", lr=3e-3,
+                     **estimator_kwargs(args, KNOBS)).fit(ds.X_train)
     fit_s = time.perf_counter() - t0
     ae.save(out / "model")
     R = ae.reconstruct(ds.X_test)
-    pca = PCA(args.latent_dim, random_state=0).fit(ds.X_train.reshape(len(ds.X_train), -1))
+    pca = PCA(ae.latent_dim, random_state=0).fit(ds.X_train.reshape(len(ds.X_train), -1))
     P = pca.inverse_transform(pca.transform(ds.X_test.reshape(len(ds.X_test), -1))).reshape(ds.X_test.shape)
-    res = {"dataset": "mnist", "latent_dim": args.latent_dim, "epochs_run": ae.history_.epochs_run,
+    res = {"dataset": "mnist", "latent_dim": ae.latent_dim, "epochs_run": ae.history_.epochs_run,
            "fit_seconds": round(fit_s, 1), "samples_per_s": round(ae.history_.samples_per_second, 1),
            "peak_memory_mb": round(peak_memory_mb(), 1),
            "test_mse_ae": mse_per_pixel(R / 255, ds.X_test / 255),
@@ -60,13 +58,13 @@ def run(args) -> int:
     res["mse_ratio_ae_over_pca"] = res["test_mse_ae"] / res["test_mse_pca"]
     idx = np.concatenate([np.flatnonzero(ds.y_test == d)[:1] for d in range(10)])
     image_grid([ds.X_test[idx] / 255, R[idx] / 255, np.clip(P[idx], 0, 255) / 255],
-               ["input", f"AE-{args.latent_dim}", f"PCA-{args.latent_dim}"], out / "reconstructions.png")
+               ["input", f"AE-{ae.latent_dim}", f"PCA-{ae.latent_dim}"], out / "reconstructions.png")
     write_text(out / "report.json", json.dumps(res, indent=2))
     write_text(out / "report.md", 
-        f"# aekit tour\n\nAuto-encoder with a {args.latent_dim}-d code trained on {len(ds.X_train)} MNIST digits "
+        f"# aekit tour\n\nAuto-encoder with a {ae.latent_dim}-d code trained on {len(ds.X_train)} MNIST digits "
         f"({res['epochs_run']} epochs, {res['fit_seconds']} s).\n\n"
-        f"| method | test MSE per pixel |\n|---|---|\n| AE-{args.latent_dim} | {res['test_mse_ae']:.4f} |\n"
-        f"| PCA-{args.latent_dim} | {res['test_mse_pca']:.4f} |\n\n![reconstructions](reconstructions.png)\n")
+        f"| method | test MSE per pixel |\n|---|---|\n| AE-{ae.latent_dim} | {res['test_mse_ae']:.4f} |\n"
+        f"| PCA-{ae.latent_dim} | {res['test_mse_pca']:.4f} |\n\n![reconstructions](reconstructions.png)\n")
     print(json.dumps(res, indent=2))
     print(f"report: {out / 'report.md'}  model: {out / 'model'}  (try: aekit info {out / 'model'})")
     return 0

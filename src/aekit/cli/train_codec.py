@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import TrainConfig
-from .common import formatter, parse_options
+from .common import add_threads_arg, formatter, parse_options
 
 EXAMPLES = """examples:
   aekit train-codec my_icons/ -o models/icons --name icons             # 5 quality levels
@@ -34,6 +34,7 @@ def add_parser(sub) -> None:
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="codec network option, e.g. --option latent_dim=96 --option channels=48 (repeatable)")
     p.add_argument("--no-progress", action="store_true")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
@@ -47,7 +48,7 @@ def run(args) -> int:
     X = gather(args.inputs)
     name = args.name or re.sub(r"[^A-Za-z0-9_.-]", "-", Path(args.output).resolve().name)[:64] or "codec"
     train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                        grad_clip=None, progress=not args.no_progress)
+                        grad_clip=None, progress=not args.no_progress, n_threads=args.n_threads)
     codec = train_codec(X, args.output, name, args.lmbdas, config=parse_options(args.option, "--option"), train=train,
                         first_epochs=args.first_epochs)
     print(f"wrote {args.output}: {codec!r}")
