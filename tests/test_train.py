@@ -319,11 +319,13 @@ def _epochs_done(ck: Path) -> int:
         return 0
 
 
-def test_cli_run_killed_with_sigkill_resumes_to_completion(tmp_path):
+@pytest.mark.parametrize("model,optimizers", [("autoencoder", ["main"]), ("adversarial", ["ae", "disc", "gen"])])
+def test_cli_run_killed_with_sigkill_resumes_to_completion(tmp_path, model, optimizers):
     ck, out = tmp_path / "ck", tmp_path / "model"
     epochs = 20
     args = ["train", "--data", "digits", "--net", "mlp", "--latent-dim", "4", "--epochs", str(epochs),
-            "--batch-size", "64", "--patience", "1000", "--no-progress", "--checkpoint-dir", str(ck), "-o", str(out)]
+            "--batch-size", "64", "--patience", "1000", "--no-progress", "--checkpoint-dir", str(ck), "-o", str(out),
+            "--model", model]
     proc = subprocess.Popen([*_aekit_cmd(), *args], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
@@ -354,10 +356,11 @@ def test_cli_run_killed_with_sigkill_resumes_to_completion(tmp_path):
     meta, files = read_checkpoint(ck / "last", TRAIN_STATE_KIND)
     assert meta["history"]["epochs_run"] == epochs
     assert meta["history"]["samples_seen"] == epochs * meta["n_train"]
+    assert sorted(meta["optimizers"]) == optimizers  # every optimizer's state was saved and carried on
     ae = aekit.AutoEncoder.load(out)
-    assert ae.history_.epochs_run == epochs
-    model = AEModel(ae.model_config_)
-    model.load_state_dict(files["model.safetensors"])
+    assert ae.history_.epochs_run == epochs and ae.model_config_.model == model
+    net = aekit.create_model(ae.model_config_)
+    net.load_state_dict(files["model.safetensors"])
     best = files.get("best.safetensors", files["model.safetensors"])
     for k, v in ae.model_.state_dict().items():  # the saved model is the restored best state
         assert torch.equal(v, best[k])
