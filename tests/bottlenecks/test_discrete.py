@@ -116,3 +116,19 @@ def test_joint_concatenates_parts_and_names_their_losses():
 def test_bad_options(name, kw):
     with pytest.raises(ConfigError):
         create_bottleneck(name, 2, **kw)
+
+
+def test_a_joint_code_with_a_discrete_part_cannot_sample_and_says_what_would():
+    """The part may not take a learned prior, so the message must not tell the user to give it one."""
+    b = create_bottleneck("joint", 3, parts=[{"name": "categorical", "latent_dim": 1, "categories": 4},
+                                             {"name": "gaussian", "latent_dim": 2}])
+    with pytest.raises(NoPriorError) as err:
+        b.sample_prior(2)
+    msg = str(err.value)
+    assert "0.categorical" in msg and "'gaussian' or 'mixture' parts" in msg
+    assert "cannot take a learned prior inside a joint" in msg
+    with pytest.raises(ConfigError, match="priors are fitted only on a whole"):
+        create_bottleneck("joint", 2, parts=[{"name": "vq", "latent_dim": 2, "prior": {}}])
+    # all-Gaussian parts sample
+    g = create_bottleneck("joint", 3, parts=[{"name": "gaussian", "latent_dim": 1}, {"name": "gaussian", "latent_dim": 2}])
+    assert g.sample_prior(5).shape == (5, 3)

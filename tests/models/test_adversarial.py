@@ -35,7 +35,6 @@ def test_codes_match_the_prior_better_than_a_plain_autoencoders(digits):
     err = lambda ae: float(((ae.reconstruct(Xt) - Xt) ** 2).mean())  # noqa: E731
     assert err(aae) < 1.5 * err(plain)
     # sampling decodes draws of the prior the codes were matched to
-    z = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
     s = aae.sample(5, random_state=0)
     assert s.shape == (5, 64) and np.isfinite(s).all()
     assert not np.allclose(s, aae.inverse_transform(np.zeros((5, 4), np.float32)))
