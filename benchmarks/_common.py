@@ -2,7 +2,10 @@
 
 Every benchmark writes ``benchmarks/results/<name>.json`` with its full tables,
 the environment, and an ``acceptance`` list of ``{"id", "value", "op",
-"threshold", "pass"}`` entries, plus a Markdown table beside it.
+"threshold", "pass"}`` entries, plus a Markdown table beside it. An entry made
+with ``check(id, value)`` (no ``op``) is a figure the benchmark must report but
+that has no bar: ``"op": null, "threshold": null, "pass": true``, and a
+``value`` that could not be measured (NaN) is ``null``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ def parse_args(description: str) -> argparse.Namespace:
     return args
 
 
-def check(id: str, value: float, op: str, threshold: float) -> dict:
+def check(id: str, value: float, op: str | None = None, threshold: float | None = None) -> dict:
+    if op is None:  # reported, no bar
+        assert threshold is None, "a threshold needs an op"
+        return {"id": id, "value": float(value) if value == value else None, "op": None, "threshold": None,
+                "pass": True}
     assert op in ("<=", ">="), op
     ok = value <= threshold if op == "<=" else value >= threshold
     return {"id": id, "value": float(value), "op": op, "threshold": float(threshold), "pass": bool(ok)}
@@ -50,14 +57,22 @@ def write_results(out_dir: Path, name: str, payload: dict, acceptance: list[dict
            "all_pass": all(a["pass"] for a in acceptance)}
     path = out_dir / f"{name}.json"
     write_text(path, json.dumps(doc, indent=2))
-    rows = "\n".join(f"| `{a['id']}` | {a['value']:.4g} | {a['op']} {a['threshold']:g} | "
-                     f"{'pass' if a['pass'] else 'FAIL'} |" for a in acceptance)
+    rows = "\n".join(f"| `{a['id']}` | {_value(a)} | {_bar(a)} | {'pass' if a['pass'] else 'FAIL'} |"
+                     for a in acceptance)
     write_text(out_dir / f"{name}.md", markdown.rstrip() + "\n\n## Acceptance\n\n| id | value | bar | |\n"
                   f"|---|---|---|---|\n{rows}\n")
     print(f"wrote {path}")
     for a in acceptance:
-        print(f"  {a['id']:<20} {a['value']:.4g} {a['op']} {a['threshold']:g}  {'pass' if a['pass'] else 'FAIL'}")
+        print(f"  {a['id']:<20} {_value(a)} {_bar(a)}  {'pass' if a['pass'] else 'FAIL'}")
     return path
+
+
+def _value(a: dict) -> str:
+    return "n/a" if a["value"] is None else f"{a['value']:.4g}"
+
+
+def _bar(a: dict) -> str:
+    return "reported (no bar)" if a["op"] is None else f"{a['op']} {a['threshold']:g}"
 
 
 def md_table(headers: list[str], rows: list[list]) -> str:

@@ -19,12 +19,17 @@ BUDGET_S = 60.0  # a hang or a slow path fails the test instead of stalling CI
 
 def _header_len(data: bytes) -> int:
     h, payloads = fmt.unpack(data)
-    return len(data) - sum(len(p) for p in payloads)
+    return len(data) - sum(len(p) for p in payloads) - fmt.CRC_BYTES
 
 
-def test_random_truncations_and_flips_are_always_codec_errors(tiny_codec, tiny_images):
-    data = tiny_codec.compress(tiny_images[:40], 2)
-    rng = np.random.default_rng(0)
+def _forge(body: bytes) -> bytes:
+    return bytes(body) + struct.pack("<I", zlib.crc32(bytes(body)))
+
+
+@pytest.mark.parametrize("count", [1, 70])
+def test_random_truncations_and_flips_are_always_codec_errors(tiny_codec, tiny_images, count):
+    data = tiny_codec.compress(tiny_images[:count], 2)
+    rng = np.random.default_rng(count)
     t0 = time.perf_counter()
     kinds = {"truncate": 0, "flip": 0, "insert": 0, "delete": 0}
     for i in range(CASES):
@@ -48,19 +53,20 @@ def test_random_truncations_and_flips_are_always_codec_errors(tiny_codec, tiny_i
     assert min(kinds.values()) >= CASES // 5
 
 
-def test_forged_headers_with_valid_crcs_never_crash(tiny_codec, tiny_images):
+@pytest.mark.parametrize("count, cases", [(1, 1000), (70, 300)])
+def test_forged_headers_with_valid_crcs_never_crash(tiny_codec, tiny_images, count, cases):
     """Header bytes changed and the CRC recomputed (a forger, not noise): the structural checks
     must still answer with a CodecError, or decode to images of the declared shape."""
-    data = tiny_codec.compress(tiny_images[:40], 1)
+    data = tiny_codec.compress(tiny_images[:count], 1)
     hlen = _header_len(data)
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
     errors = 0
-    for _ in range(1000):
-        head = bytearray(data[:hlen - 4])
+    for _ in range(cases):
+        body = bytearray(data[:-fmt.CRC_BYTES])
         for _ in range(rng.integers(1, 3)):
-            head[rng.integers(4, len(head))] = int(rng.integers(0, 256))
-        forged = bytes(head) + struct.pack("<I", zlib.crc32(bytes(head))) + data[hlen:]
+            body[rng.integers(3, hlen)] = int(rng.integers(0, 256))
+        forged = _forge(body)
         try:
             out = tiny_codec.decompress(forged)
         except CodecError:
@@ -68,21 +74,28 @@ def test_forged_headers_with_valid_crcs_never_crash(tiny_codec, tiny_images):
             continue
         assert out.dtype == np.uint8 and out.shape[1:] == (16, 12)
         assert time.perf_counter() - t0 < BUDGET_S
-    assert errors > 900  # nearly every forgery is caught by the structure, the model hash or the stream check
+    assert errors > 0.9 * cases  # nearly every forgery is caught by the structure, the model hash or the quality
 
 
 def test_forged_payloads_with_valid_crcs_never_crash(tiny_codec, tiny_images):
-    data = tiny_codec.compress(tiny_images[:40], 1)
+    """Payload bytes changed, cut or extended and the CRC recomputed: a range decoder reads any
+    bytes as some symbols, so the answer is a CodecError or images of the declared count and shape."""
+    data = tiny_codec.compress(tiny_images[:6], 1)
     header, payloads = fmt.unpack(data)
     rng = np.random.default_rng(2)
-    for _ in range(300):
+    t0 = time.perf_counter()
+    for _ in range(200):
         p = bytearray(payloads[0])
-        if rng.random() < 0.5:
+        kind = rng.integers(0, 3)
+        if kind == 0:
             p[rng.integers(0, len(p))] ^= int(rng.integers(1, 256))
+        elif kind == 1:
+            p = p[:int(rng.integers(0, len(p)))]
         else:
-            p = p[:4 * int(rng.integers(0, len(p) // 4))]
+            p += rng.integers(0, 256, rng.integers(1, 9), dtype=np.uint8).tobytes()
         try:
             out = tiny_codec.decompress(fmt.pack(header, [bytes(p)]))
         except CodecError:
             continue
-        assert out.shape == (40, 16, 12)
+        assert out.shape == (6, 16, 12) and out.dtype == np.uint8
+        assert time.perf_counter() - t0 < BUDGET_S

@@ -9,7 +9,7 @@ from .common import add_threads_arg, formatter, load_input
 
 EXAMPLES = """examples:
   aekit compress digit.png -o digit.aek --quality 3           # the bundled mnist codec
-  aekit compress a.png b.png scans/ -o batch.aek --quality 5  # many images share one header
+  aekit compress a.png b.png scans/ -o batch.aek --quality 5  # many images share one frame and stream
   aekit compress digits.npy -o digits.aek --quality 1         # an (n, 28, 28) array, values 0..255
   aekit compress mnist:test -o test.aek --quality 2 --model models/mycodec
 """

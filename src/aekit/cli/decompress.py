@@ -17,13 +17,14 @@ EXAMPLES = """examples:
 def add_parser(sub) -> None:
     p = sub.add_parser("decompress", help="decode an .aek file into PNG images or a .npy array",
                        description="Decode an .aek file written by 'aekit compress'; the codec is the bundled one "
-                                   "named in the file unless --model gives a folder.",
+                                   "whose weights wrote the file (the file stores their hash) unless --model gives "
+                                   "a folder.",
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("input", metavar="FILE", help="the .aek file")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write the images into")
     p.add_argument("--format", choices=("png", "npy"), default="png",
                    help="one PNG per image (default) or DIR/images.npy")
-    p.add_argument("--model", default=None, metavar="M", help="codec folder (default: the bundled codec the file names)")
+    p.add_argument("--model", default=None, metavar="M", help="codec folder (default: the bundled codec that wrote the file)")
     add_threads_arg(p)
     p.set_defaults(func=run)
 

@@ -8,7 +8,7 @@
     images = decompress(data)                 # -> uint8 (n, 28, 28)
 
 ``model`` names a bundled codec (``"mnist"``) or a folder written by ``train_codec`` /
-``aekit train-codec``; ``decompress`` finds the codec from the name stored in the file.
+``aekit train-codec``; ``decompress`` finds a bundled codec from the weights' hash stored in the file.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import format as fmt
 from .codec import Codec, save_codec
 from .model import CodecConfig, CodecModel
 from .training import train_codec
-from .zoo import bundled_codecs, load_codec
+from .zoo import bundled_codec_for, bundled_codecs, load_codec
 
 
 def compress(images, quality: int = 3, model: str | os.PathLike | Codec = "mnist") -> bytes:
@@ -29,14 +29,9 @@ def compress(images, quality: int = 3, model: str | os.PathLike | Codec = "mnist
 
 
 def decompress(data: bytes, model: str | os.PathLike | Codec | None = None):
-    """The bytes of an ``.aek`` file -> uint8 images; ``model`` defaults to the codec named in the file."""
-    if model is None:
-        header, _ = fmt.unpack(data)
-        if header.model_id not in bundled_codecs():
-            raise CodecError(f"the file was made with codec {header.model_id!r}, which is not bundled; "
-                             "pass its folder (model=... / --model).")
-        model = header.model_id
-    return load_codec(model).decompress(data)
+    """The bytes of an ``.aek`` file -> uint8 images; ``model`` defaults to the bundled codec that wrote it."""
+    codec = bundled_codec_for(fmt.unpack(data)[0]) if model is None else load_codec(model)
+    return codec.decompress(data)
 
 
 __all__ = ["Codec", "CodecConfig", "CodecError", "CodecModel", "bundled_codecs", "compress", "decompress",

@@ -22,18 +22,31 @@ from ..checkpoint import read_checkpoint, write_checkpoint
 from ..config import from_dict, to_dict
 from ..errors import CodecError, ConfigError, DataError
 from . import format as fmt
-from .coding import TableCoder, new_stream, open_stream, stream_bytes
+from . import v1
+from .coding import DECODE_ERRORS, TableCoder, new_encoder, open_decoder, shortest_payload
 from .entropy_models import gaussian_tables, scale_table
 from .model import CodecConfig, CodecModel
 
 KIND = "aekit-codec"
-CHUNK = 256  # images per ANS stream; also the batch of every transform, so decoding is exact
+CHUNK = fmt.MAX_STREAM_IMAGES  # images per range-coded stream (bounds what one decoding step holds)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TABLE_KEYS = ("tables.offsets", "tables.lengths", "tables.freqs")
 
 
+def _alone(a: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """One image's array as a batch of one in fresh float32 memory that torch allocated (so not even
+    the alignment of the input depends on the batch it came from)."""
+    return torch.tensor(np.asarray(a, np.float32)[None]) if isinstance(a, np.ndarray) else a[None].clone()
+
+
 class QualityLevel:
-    """One trained network + its coding tables: a chunk of images <-> one ANS stream."""
+    """One trained network + its coding tables: images <-> one range-coded stream.
+
+    Every transform runs on one image at a time (a batch of one). Float kernels (oneDNN, BLAS)
+    round differently for different batch sizes, so a batched transform would make an image's
+    symbols, and its pixels, depend on the images beside it; one image at a time, they depend on
+    the image alone. That costs throughput (a small network pays PyTorch's per-call overhead for
+    every image) and buys files that mean the same whatever else was compressed with them."""
 
     def __init__(self, config: CodecConfig, state: dict[str, torch.Tensor], digest: str) -> None:
         self.config = config
@@ -54,31 +67,38 @@ class QualityLevel:
             self.scales = scale_table()
             self.gauss_coder = _gauss_coder()
         self.digest = digest
-        self.hash = bytes.fromhex(digest)[:fmt.HASH_BYTES]
+        self.hash = bytes.fromhex(digest)  # the SHA-256 of the weights file; files store a prefix
 
     @property
     def hyper(self) -> bool:
         return self.config.entropy == "hyperprior"
 
+    def wrote(self, model_hash: bytes) -> bool:
+        """Whether a file's model hash (a prefix of the SHA-256) names these weights."""
+        return len(model_hash) >= fmt.HASH_BYTES and self.hash.startswith(model_hash)
+
     def _prior_rows(self, b: int) -> np.ndarray:
         return np.broadcast_to(np.arange(len(self.prior_coder)), (b, len(self.prior_coder)))
 
     def _conditional(self, side: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
-        """Side symbols -> (mean of each latent element, the scale-table row that codes it)."""
-        mean, scale = self.model.hyper_synthesis(torch.from_numpy(side.astype(np.float32)))
+        """Side symbols ``(B, n_side)`` -> (mean of each latent element, the scale-table row that codes
+        it), image by image: encoder and decoder must pick the same rows, bit for bit."""
+        parts = [self.model.hyper_synthesis(_alone(s)) for s in side]
+        mean, scale = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
         rows = np.searchsorted(self.scales, scale.numpy().astype(np.float64), side="left")
         return mean, np.minimum(rows, len(self.scales) - 1)
 
     @torch.no_grad()
     def analyse(self, x: torch.Tensor) -> dict:
         """Images ``(B, C, H, W)`` in [0, 1] -> every integer the stream holds, and the latent the synthesis sees."""
-        y = self.model.analysis(x)
+        y = torch.cat([self.model.analysis(_alone(img)) for img in x])  # (B, n_latent)
         if not self.hyper:
             rows = self._prior_rows(len(x))
             sym = self.prior_coder.clamp(torch.round(y).to(torch.int64).numpy(), rows)
             return {"main": sym, "main_rows": rows, "y_hat": torch.from_numpy(sym.astype(np.float32))}
         side_rows = self._prior_rows(len(x))
-        side = self.prior_coder.clamp(torch.round(self.model.side_analysis(y)).to(torch.int64).numpy(), side_rows)
+        z = torch.cat([self.model.side_analysis(_alone(v)) for v in y])
+        side = self.prior_coder.clamp(torch.round(z).to(torch.int64).numpy(), side_rows)
         mean, rows = self._conditional(side)
         sym = self.gauss_coder.clamp(torch.round(y - mean).to(torch.int64).numpy(), rows)
         return {"side": side, "side_rows": side_rows, "main": sym, "main_rows": rows,
@@ -86,36 +106,50 @@ class QualityLevel:
 
     @torch.no_grad()
     def pixels(self, y_hat: torch.Tensor) -> np.ndarray:
-        """Quantised latent -> uint8 images ``(B, C, H, W)``."""
-        return np.rint(self.model.synthesis(y_hat).numpy() * 255.0).clip(0, 255).astype(np.uint8)
+        """Quantised latent ``(B, n_latent)`` -> uint8 images ``(B, C, H, W)``, image by image."""
+        out = torch.cat([self.model.synthesis(_alone(v)) for v in y_hat])
+        return np.rint(out.numpy() * 255.0).clip(0, 255).astype(np.uint8)
 
     def bits(self, a: dict) -> float:
         main = (self.gauss_coder if self.hyper else self.prior_coder).bits(a["main"], a["main_rows"])
         return main + (self.prior_coder.bits(a["side"], a["side_rows"]) if self.hyper else 0.0)
 
+    # -- the stream: per image its per-element code (side information, or the factorized latent),
+    #    then the Gaussian residuals of all its images grouped by scale row --------------------
     def encode(self, a: dict) -> bytes:
-        ans = new_stream()
-        if self.hyper:  # the decoder pops the side information first
-            self.gauss_coder.push(ans, a["main"], a["main_rows"])
-            self.prior_coder.push(ans, a["side"], a["side_rows"])
-        else:
-            self.prior_coder.push(ans, a["main"], a["main_rows"])
-        return stream_bytes(ans)
+        """The analysis of a few images -> their shortest range-coded payload."""
+        enc = new_encoder()
+        for sym in a["side"] if self.hyper else a["main"]:
+            self.prior_coder.encode_rows(enc, sym)
+        if self.hyper:
+            self.gauss_coder.encode_grouped(enc, a["main"], a["main_rows"])
+        return shortest_payload(enc, lambda p: self._reads_back(p, a), self.bits(a))
+
+    def _reads_back(self, payload: bytes, a: dict) -> bool:
+        """Whether ``payload`` decodes to ``a``'s symbols (the decoder's own steps; equal side
+        symbols give the decoder the same scale rows, so ``a``'s rows stand in for them)."""
+        try:
+            dec = open_decoder(payload)
+            if not all(np.array_equal(self.prior_coder.decode_rows(dec), s)
+                       for s in (a["side"] if self.hyper else a["main"])):
+                return False
+            return not self.hyper or np.array_equal(self.gauss_coder.decode_grouped(dec, a["main_rows"]), a["main"])
+        except (CodecError, *DECODE_ERRORS):
+            return False
 
     @torch.no_grad()
     def decode(self, payload: bytes, count: int) -> np.ndarray:
-        ans = open_stream(payload)
+        """A payload of ``count`` images -> uint8 ``(count, C, H, W)``."""
         try:
+            dec = open_decoder(payload)
+            first = np.stack([self.prior_coder.decode_rows(dec) for _ in range(count)])
             if self.hyper:
-                side = self.prior_coder.pop(ans, self._prior_rows(count))
-                mean, rows = self._conditional(side)
-                y_hat = torch.from_numpy(self.gauss_coder.pop(ans, rows).astype(np.float32)) + mean
+                mean, rows = self._conditional(first)
+                y_hat = torch.from_numpy(self.gauss_coder.decode_grouped(dec, rows).astype(np.float32)) + mean
             else:
-                y_hat = torch.from_numpy(self.prior_coder.pop(ans, self._prior_rows(count)).astype(np.float32))
-        except (ValueError, RuntimeError, OverflowError) as exc:
+                y_hat = torch.from_numpy(first.astype(np.float32))
+        except DECODE_ERRORS as exc:
             raise CodecError(f"payload cannot be decoded ({exc}).") from None
-        if not ans.is_empty():
-            raise CodecError("payload holds more data than its images need (corrupt stream).")
         return self.pixels(y_hat)
 
 
@@ -222,53 +256,60 @@ class Codec:
         return self.levels[int(quality)]
 
     # -- the two directions ---------------------------------------------------------------
-    def _chunks(self, images, lvl: QualityLevel) -> list[dict]:
+    def _analyses(self, images, lvl: QualityLevel):
         x = _as_batch(images, self.image_shape)
         return [lvl.analyse(torch.from_numpy(x[i:i + CHUNK])) for i in range(0, len(x), CHUNK)]
 
     def compress(self, images, quality: int = 3) -> bytes:
-        """Images (values 0..255, ``(n, H, W)`` or ``(n, C, H, W)``) -> the bytes of an ``.aek`` file."""
-        lvl = self.level(quality)
-        chunks = self._chunks(images, lvl)
-        payloads = [lvl.encode(a) for a in chunks]
-        counts = [len(a["main"]) for a in chunks]
-        header = fmt.Header(self.name, lvl.hash, int(quality), [(sum(counts), self.image_shape)],
-                            [(n, 0, 0) for n in counts])
-        return fmt.pack(header, payloads)
+        """Images (values 0..255, ``(n, H, W)`` or ``(n, C, H, W)``) -> the bytes of an ``.aek`` file.
 
-    def decompress(self, data: bytes) -> np.ndarray:
-        """The bytes of an ``.aek`` file -> uint8 images ``(n, H, W)`` (grey) or ``(n, C, H, W)``."""
-        header, payloads = fmt.unpack(data)
-        if header.model_id != self.name:
+        Each image is coded on its own: its symbols, and the pixels they decode to, are the same
+        alone or among others; the images of a file share a range-coded stream (up to ``CHUNK``
+        per stream), so a file of many images carries one frame and almost no per-image overhead."""
+        lvl = self.level(quality)
+        analyses = self._analyses(images, lvl)
+        payloads = [lvl.encode(a) for a in analyses]
+        counts = [len(a["main"]) for a in analyses]
+        return fmt.pack(fmt.Header(lvl.hash[:fmt.HASH_BYTES], int(quality), sum(counts), counts), payloads)
+
+    def _level_of(self, header: fmt.Header) -> QualityLevel:
+        """The quality level that wrote a file, or a one-line error saying whose file it is."""
+        if header.model_id is not None and header.model_id != self.name:  # version 1 names its codec
             raise CodecError(f"file was made with codec {header.model_id!r}, not {self.name!r}: "
                              f"decode it with that codec (--model).")
         if header.quality not in self.levels:
             raise CodecError(f"file uses quality {header.quality}, which codec {self.name!r} does not have "
                              f"(levels {self.qualities}).")
         lvl = self.levels[header.quality]
-        if header.model_hash != lvl.hash:
-            raise CodecError(f"model hash mismatch: the file was made with weights {header.model_hash.hex()} "
-                             f"of {self.name!r} quality {header.quality}, but the loaded weights are "
-                             f"{lvl.hash.hex()}; decode with the codec version that wrote it.")
-        if any(shape != self.image_shape for _, shape in header.groups):
-            raise CodecError(f"file lists image shapes {sorted({s for _, s in header.groups})}, but codec "
+        if not lvl.wrote(header.model_hash):
+            raise CodecError(f"model hash mismatch: the file was made with weights {header.model_hash.hex()}... "
+                             f"(quality {header.quality}), but codec {self.name!r} quality {header.quality} has "
+                             f"weights {lvl.hash[:len(header.model_hash)].hex()}...; decode it with the codec that "
+                             "wrote it (--model).")
+        return lvl
+
+    def decompress(self, data: bytes) -> np.ndarray:
+        """The bytes of an ``.aek`` file -> uint8 images ``(n, H, W)`` (grey) or ``(n, C, H, W)``."""
+        header, payloads = fmt.unpack(data)
+        lvl = self._level_of(header)
+        if header.shapes is not None and any(shape != self.image_shape for _, shape in header.shapes):
+            raise CodecError(f"file lists image shapes {sorted({s for _, s in header.shapes})}, but codec "
                              f"{self.name!r} codes {self.image_shape}.")
-        if any(n > CHUNK for n, _, _ in header.streams):
-            raise CodecError(f"a payload holds more than the {CHUNK} images per stream this codec writes.")
-        # chunk by chunk: memory grows with what really decodes, not with the count a header claims
-        out = np.concatenate([lvl.decode(payload, n) for (n, _, _), payload in zip(header.streams, payloads)])
+        decode = functools.partial(v1.decode, lvl) if header.version == 1 else lvl.decode
+        # stream by stream: memory grows with what really decodes, not with the count a header claims
+        out = np.concatenate([decode(payload, n) for n, payload in zip(header.streams, payloads)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def reconstruct(self, images, quality: int = 3) -> np.ndarray:
         """What ``decompress(compress(images, quality))`` returns, without the entropy coding."""
         lvl = self.level(quality)
-        out = np.concatenate([lvl.pixels(a["y_hat"]) for a in self._chunks(images, lvl)])
+        out = np.concatenate([lvl.pixels(a["y_hat"]) for a in self._analyses(images, lvl)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def estimate_bits(self, images, quality: int = 3) -> float:
-        """The entropy model's code length (bits) of the payloads for ``images`` (no header)."""
+        """The entropy model's code length (bits) of the payloads for ``images`` (no frame)."""
         lvl = self.level(quality)
-        return sum(lvl.bits(a) for a in self._chunks(images, lvl))
+        return sum(lvl.bits(a) for a in self._analyses(images, lvl))
 
     def __repr__(self) -> str:
         c, h, w = self.image_shape

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CodecError
 from .codec import Codec
+from .format import Header
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -32,3 +33,19 @@ def load_codec(model: str | os.PathLike | Codec = "mnist") -> Codec:
         return Codec.load(spec)
     raise CodecError(f"no codec {spec!r}: it is neither a bundled codec ({', '.join(bundled_codecs()) or 'none'}) "
                      "nor a codec folder. Train one with 'aekit train-codec DATA -o FOLDER'.")
+
+
+def bundled_codec_for(header: Header) -> Codec:
+    """The bundled codec that wrote a file: by the name a version-1 file stores, or by the weights'
+    hash a version-2 file stores (with its quality level)."""
+    names = [header.model_id] if header.model_id is not None else bundled_codecs()
+    for name in names:
+        if name in bundled_codecs():
+            codec = _load_bundled(name)
+            lvl = codec.levels.get(header.quality)
+            if header.model_id is not None or (lvl is not None and lvl.wrote(header.model_hash)):
+                return codec
+    what = f"codec {header.model_id!r}" if header.model_id is not None else \
+        f"weights {header.model_hash.hex()}... (quality {header.quality})"
+    raise CodecError(f"the file was made with {what}, which is not bundled; pass its codec folder "
+                     "(model=... / --model).")
