@@ -48,7 +48,8 @@ NET = dict(channels=[32, 64], kernel_size=4, fc_hidden=[256])  # the benchmarked
 CVAE = dict(latent_dim=8, model="conditional", model_options={"classes": 10, "conditioning": "concat"},
             bottleneck="gaussian", bottleneck_options={"beta": 4.0}, net_options=NET, epochs=40, lr=2e-3)
 AE8 = dict(latent_dim=8, net_options=NET, loss="mse", epochs=30, lr=3e-3, patience=None)
-AAE_OPTIONS = {"disc_hidden": [256, 256]}  # the adversarial learning rates are the model's defaults (1e-3)
+# the adversarial updates at 1e-3, a third of the reconstruction's lr (GAN practice; at 3e-3 the game oscillated)
+AAE_OPTIONS = {"disc_hidden": [256, 256], "disc_lr": 1e-3, "gen_lr": 1e-3}
 
 
 # ---------------------------------------------------------------- conditioning
