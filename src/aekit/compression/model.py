@@ -30,6 +30,7 @@ from torch import nn
 
 from ..config import _number
 from ..errors import ConfigError
+from ..layers import GDN, ResBlock
 from .entropy_models import FactorizedPrior, gaussian_likelihood
 
 MAX_FLAT_FEATURES = 1 << 16
@@ -84,33 +85,9 @@ class CodecConfig:
             raise ConfigError(f"lmbda={self.lmbda} must be > 0.")
 
 
-class ResBlock(nn.Module):
-    """``x + conv(gelu(conv(gelu(x))))`` at one resolution."""
-
-    def __init__(self, ch: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(nn.GELU(), nn.Conv2d(ch, ch, 3, padding=1), nn.GELU(), nn.Conv2d(ch, ch, 3, padding=1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
-
-
-class GDN(nn.Module):
-    """Generalized divisive normalization (Ballé et al. 2016, https://arxiv.org/abs/1511.06281):
-    ``x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)`` (``inverse``: times, for the synthesis). Per pixel,
-    so results never depend on the batch."""
-
-    def __init__(self, channels: int, inverse: bool = False) -> None:
-        super().__init__()
-        self.inverse = inverse
-        self.beta = nn.Parameter(torch.ones(channels))
-        self.gamma = nn.Parameter(torch.eye(channels) * math.sqrt(0.1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        beta = self.beta ** 2 + 1e-6
-        gamma = (self.gamma ** 2).unsqueeze(-1).unsqueeze(-1)
-        norm = torch.sqrt(F.conv2d(x * x, gamma, beta))
-        return x * norm if self.inverse else x / norm
+def _resblock(ch: int) -> ResBlock:
+    """``x + conv(gelu(conv(gelu(x))))`` at one resolution: the shared residual block, no normalisation."""
+    return ResBlock(ch, act="gelu", norm="none", dims=2)
 
 
 class CodecModel(nn.Module):
@@ -126,7 +103,7 @@ class CodecModel(nn.Module):
         act = (lambda: GDN(ch)) if gdn else nn.GELU
         convs = [nn.Conv2d(c, ch, 5, stride=2, padding=2), act(),
                  nn.Conv2d(ch, ch, 5, stride=2, padding=2), act(),
-                 *[ResBlock(ch) for _ in range(config.blocks)],
+                 *[_resblock(ch) for _ in range(config.blocks)],
                  nn.Conv2d(ch, ch, 3, padding=1), act()]
         if config.latent == "flat":
             self.n_latent = config.latent_dim
@@ -139,7 +116,7 @@ class CodecModel(nn.Module):
             self.g_a = nn.Sequential(*convs, nn.Conv2d(ch, config.latent_dim, 3, padding=1), nn.Flatten())
             self.s_dense = nn.Sequential(nn.Unflatten(1, (config.latent_dim, h4, w4)),
                                          nn.Conv2d(config.latent_dim, ch, 3, padding=1), nn.GELU())
-        self.s_blocks = nn.Sequential(*[ResBlock(ch) for _ in range(config.blocks)])
+        self.s_blocks = nn.Sequential(*[_resblock(ch) for _ in range(config.blocks)])
         self.s_conv1 = nn.Conv2d(ch, ch, 3, padding=1)
         self.s_up1 = nn.ConvTranspose2d(ch, ch, 5, stride=2, padding=2)
         self.s_up2 = nn.ConvTranspose2d(ch, ch // 2, 5, stride=2, padding=2)
