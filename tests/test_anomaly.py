@@ -152,6 +152,21 @@ def test_save_load_round_trip(cancer, tmp_path):
     assert back.latent_weight_ == det.latent_weight_ and len(back.estimators_) == len(det.estimators_) == 6
 
 
+def test_a_detector_saved_before_auto_defaults_still_loads(tmp_path):
+    """Folders written before latent_weight could be 'auto' hold the number in params and no resolved value."""
+    import json
+
+    ds = aekit.load_dataset("wine")
+    det = AnomalyDetector(_small_ae(), n_estimators=1, latent_weight=0.5, verbose=False).fit(ds.X_train)
+    det.save(tmp_path / "det")
+    cfg = json.loads((tmp_path / "det" / "config.json").read_text())
+    del cfg["latent_weight"]
+    (tmp_path / "det" / "config.json").write_text(json.dumps(cfg))
+    back = AnomalyDetector.load(tmp_path / "det")
+    assert back.latent_weight_ == 0.5
+    np.testing.assert_allclose(back.anomaly_score(ds.X_test), det.anomaly_score(ds.X_test), rtol=1e-6)
+
+
 def test_a_plain_autoencoder_is_not_a_detector(tmp_path):
     ds = aekit.load_dataset("wine")
     _small_ae().fit(ds.X_train).save(tmp_path / "ae")
