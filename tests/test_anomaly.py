@@ -94,6 +94,7 @@ def test_auto_defaults_follow_the_data(cancer):
     assert {ae.latent_dim for ae in det.estimators_} == {2} and det.latent_weight_ == 1.0
     assert [ae.random_state for ae in det.estimators_] == list(range(6))
     assert _resolve_auto("auto", "auto", True, 400) == (1, 2.0)
+    assert det.error_window_ == 1  # tables: no window
     assert _resolve_auto("auto", "auto", False, 20_000) == (1, 1.0)
     assert _resolve_auto(3, 0.5, False, 100) == (3, 0.5)
     assert default_autoencoder((28, 28)).latent_dim == 32 and default_autoencoder((200,)).latent_dim == 8
@@ -120,7 +121,7 @@ def test_explain_shows_where_an_image_is_abnormal():
     """Digits trained without a bright square: the error map peaks where the square was pasted."""
     ds = aekit.load_dataset("digits")
     ae = AutoEncoder(8, net="mlp", epochs=40, lr=3e-3, verbose=False)
-    det = AnomalyDetector(ae, verbose=False).fit(ds.X_train)
+    det = AnomalyDetector(ae, error_window=1, verbose=False).fit(ds.X_train)  # per pixel, no window
     X = ds.X_test[:20].copy()
     X[:, 0:3, 5:8] = 16.0  # top-right corner, empty in most digits
     maps = det.explain(X)
@@ -129,6 +130,26 @@ def test_explain_shows_where_an_image_is_abnormal():
     outside = np.delete(maps.reshape(20, -1), [r * 8 + c for r in range(3) for c in range(5, 8)], axis=1).mean()
     assert inside > 3 * outside
     assert (det.anomaly_score(X) > det.anomaly_score(ds.X_test[:20])).mean() > 0.9
+    # the default 3x3 window blurs the map by a pixel: its peak stays on the square or right beside it
+    windowed = AnomalyDetector(ae, verbose=False).fit(ds.X_train).explain(X).mean(0)
+    r, c = np.unravel_index(np.argmax(windowed), windowed.shape)
+    assert r <= 3 and c >= 4, (r, c)
+
+
+def test_error_window_averages_the_absolute_error_around_each_pixel():
+    """Images default to a 3x3 window: each pixel's map value is the squared mean |error| of its neighbourhood
+    (zeros outside the image), so the map is the plain map's square root, box-filtered, squared."""
+    from scipy.ndimage import uniform_filter
+
+    ds = aekit.load_dataset("digits")
+    ae = AutoEncoder(8, net="mlp", epochs=5, verbose=False)
+    plain = AnomalyDetector(ae, error_window=1, verbose=False).fit(ds.X_train)
+    windowed = AnomalyDetector(ae, verbose=False).fit(ds.X_train)
+    assert windowed.error_window_ == 3 and plain.error_window_ == 1
+    X = ds.X_test[:10]
+    raw = plain.explain(X) * plain.recon_mean_[0]  # undo the normalisation to 1 on the training data
+    expected = uniform_filter(np.sqrt(raw.astype(np.float64)), size=(1, 3, 3), mode="constant") ** 2
+    np.testing.assert_allclose(windowed.explain(X) * windowed.recon_mean_[0], expected, rtol=1e-4, atol=1e-7)
 
 
 def test_one_class_digits_beat_pca_reconstruction_error():
@@ -187,6 +208,8 @@ def test_a_plain_autoencoder_is_not_a_detector(tmp_path):
     (dict(n_estimators="many"), r"n_estimators='many' must be 'auto' or a positive integer"),
     (dict(latent_weight=-1), r"latent_weight=-1 must be 'auto' or a number >= 0"),
     (dict(latent_weight="high"), r"latent_weight='high' must be 'auto' or a number >= 0"),
+    (dict(error_window=2), r"error_window=2 must be 'auto' or an odd whole number >= 1"),
+    (dict(error_window=3), r"error_window=3 averages errors over image neighbourhoods; these samples are table rows"),
     (dict(autoencoder="mlp"), r"autoencoder must be an aekit.AutoEncoder"),
 ])
 def test_bad_parameters_are_clear(kw, match):
