@@ -136,7 +136,7 @@ def test_explain_shows_where_an_image_is_abnormal():
     assert r <= 3 and c >= 4, (r, c)
 
 
-def test_error_window_averages_the_absolute_error_around_each_pixel():
+def test_error_window_averages_the_absolute_error_around_each_pixel(tmp_path):
     """Images default to a 3x3 window: each pixel's map value is the squared mean |error| of its neighbourhood
     (zeros outside the image), so the map is the plain map's square root, box-filtered, squared."""
     from scipy.ndimage import uniform_filter
@@ -150,6 +150,10 @@ def test_error_window_averages_the_absolute_error_around_each_pixel():
     raw = plain.explain(X) * plain.recon_mean_[0]  # undo the normalisation to 1 on the training data
     expected = uniform_filter(np.sqrt(raw.astype(np.float64)), size=(1, 3, 3), mode="constant") ** 2
     np.testing.assert_allclose(windowed.explain(X) * windowed.recon_mean_[0], expected, rtol=1e-4, atol=1e-7)
+    windowed.save(tmp_path / "det")
+    back = AnomalyDetector.load(tmp_path / "det")
+    assert back.error_window_ == 3
+    np.testing.assert_allclose(back.anomaly_score(X), windowed.anomaly_score(X), rtol=1e-6)
 
 
 def test_one_class_digits_beat_pca_reconstruction_error():
