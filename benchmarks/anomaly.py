@@ -25,9 +25,9 @@ and PyOD's ``AutoEncoder``. Each is reported twice:
   training row). The setting with the highest AUROC wins, ties going to the
   earlier grid entry; it is refitted on all normal training rows and scored on
   the test split. Tables average 5 folds (20% of a wine class is 7 to 11 rows),
-  images use one 80/20 split. Synthetic outliers in 784 dimensions are easy to
-  tell apart, so on MNIST most settings tie and the pick falls back on the
-  first grid entry: the figure shows what a user without labels would get.
+  images use one 80/20 split. The figure is what a user without labels would
+  get (on MNIST it lands within 0.005 of the upper bound; on the tables it can
+  miss it by 0.06, e.g. PCA on wine).
 * **upper bound**: the one grid setting with the best test AUROC for the dataset
   figure (MNIST: best mean over the 10 digits; wine: best mean over the 3
   classes). ``oracle_per_case`` in the JSON is more generous still: the best
@@ -37,7 +37,7 @@ The acceptance ids compare aekit's 5-seed mean with the upper bounds. Fit time
 (the label-free pick refitted on all normal rows; aekit: one seed) and scoring
 throughput are recorded, one thread.
 
-    python benchmarks/anomaly.py          # full run, about 40 minutes on one thread
+    python benchmarks/anomaly.py          # full run, about 16 minutes on one thread (27 on a busy machine)
     python benchmarks/anomaly.py --quick  # smoke run -> benchmarks/results/quick/
 """
 
