@@ -87,6 +87,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                               "progress": bool(self.verbose)})
         return mcfg, tcfg, ScalerConfig(kind=scaling)
 
+    def network_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample shape the network sees for samples of ``sample_shape``: ``(D,)`` vectors or
+        ``(C, H, W)`` images (grey ``(H, W)`` samples gain a channel; ``image_shape`` reshapes flat rows)."""
+        return _net_shape(tuple(sample_shape), self.image_shape)
+
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, *, resume: bool = False) -> "AutoEncoder":
         """Learn to reconstruct ``X``. ``y`` is ignored, except by a conditional model, which reads it

@@ -37,6 +37,7 @@ def test_score_writes_the_api_scores_and_labels_and_a_summary(cancer_detector, t
     n_flagged = int((table[:, 2] == -1).sum())
     assert f"flagged {n_flagged} of {len(ds.X_test)}" in capsys.readouterr().out
     assert det.get_params()["contamination"] == 0.05
+    assert len(det.estimators_) == 6  # the API's defaults: 6 members on a table
     # malignant rows are what gets flagged
     assert (table[ds.y_test == 0, 2] == -1).mean() > 3 * (table[ds.y_test == 1, 2] == -1).mean()
 
@@ -99,3 +100,5 @@ def test_a_plain_model_or_bad_contamination_is_refused(tmp_path, capsys):
     assert "aekit detect fit" in capsys.readouterr().err
     assert main(["detect", "fit", "--data", "wine", "-o", str(tmp_path / "d"), "--contamination", "lots"]) == 2
     assert "--contamination 'lots'" in capsys.readouterr().err
+    assert main(["detect", "fit", "--data", "wine", "-o", str(tmp_path / "d"), "--n-estimators", "two"]) == 2
+    assert "--n-estimators 'two' must be 'auto' or a positive whole number" in capsys.readouterr().err

@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
     f.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to save the detector in")
     f.add_argument("--contamination", default="auto",
                    help="fraction of training data above the threshold, in (0, 0.5], or auto (0.01)")
-    f.add_argument("--n-estimators", type=int, default=1, help="auto-encoders (seeds) to average (default 1)")
+    f.add_argument("--n-estimators", default="auto",
+                   help="auto-encoders (seeds) to average, or auto (5 for tables up to 10,000 rows, else 1)")
     f.add_argument("--error", default="mse", help="mse | mae (default mse)")
     f.add_argument("--error-scaling", default="auto", help="auto | feature | none")
     # knobs of the auto-encoder(s), as on aekit train; not given: the recipe default_autoencoder picks
@@ -62,13 +63,26 @@ def _contamination(value: str):
         raise ConfigError(f"--contamination {value!r} must be 'auto' or a number in (0, 0.5], e.g. 0.05.") from None
 
 
+def _n_estimators(value: str):
+    from ..errors import ConfigError
+
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"--n-estimators {value!r} must be 'auto' or a positive whole number, e.g. 5.") from None
+
+
 def run_fit(args) -> int:
     from ..anomaly import AnomalyDetector, default_autoencoder
 
     X, _ = load_input(args.data, tuple(args.image_size) if args.image_size else None)
-    ae = default_autoencoder(X.shape[1:]).set_params(**estimator_kwargs(args, AE_KNOBS, given_only=True),
-                                                      n_threads=args.n_threads)
-    det = AnomalyDetector(ae, n_estimators=args.n_estimators, contamination=_contamination(args.contamination),
+    # the detector's defaults (on tables: members alternate min-max and standard scaling), unless knobs are given
+    knobs = estimator_kwargs(args, AE_KNOBS, given_only=True)
+    ae = default_autoencoder(X.shape[1:]).set_params(**knobs) if knobs else None
+    det = AnomalyDetector(ae, n_estimators=_n_estimators(args.n_estimators), contamination=_contamination(args.contamination),
+                          n_threads=args.n_threads,
                           error=args.error, error_scaling=args.error_scaling, random_state=args.seed,
                           verbose=not args.no_progress).fit(X)
     det.save(args.output)
