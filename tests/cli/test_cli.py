@@ -35,7 +35,8 @@ def test_train_writes_a_loadable_model_matching_the_options(wine_model):
 def test_encode_matches_the_api(wine_model, tmp_path):
     out = tmp_path / "codes.csv"
     assert main(["encode", "--model", str(wine_model), "--input", "wine:test", "-o", str(out)]) == 0
-    codes = np.loadtxt(out, delimiter=",")
+    assert out.read_text().splitlines()[0] == "z0,z1,z2"  # a header names the columns
+    codes = np.loadtxt(out, delimiter=",", skiprows=1)
     expected = aekit.AutoEncoder.load(wine_model).transform(aekit.load_dataset("wine").X_test)
     np.testing.assert_allclose(codes, expected, rtol=1e-5, atol=1e-6)
 
