@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Figure, Number, SectionResult, png_of_figure, pyplot, section
+from ._nets import VQ_NET
 from .generation import vq_model
 
 
@@ -15,7 +16,7 @@ def run(ctx) -> SectionResult:
     ds = ctx.mnist
     vq = vq_model(ctx)  # k-means initialisation and dead-code restarts (the defaults)
     plain = ctx.fit("vq_plain", latent_dim=16, bottleneck="vq", lr=2e-3, epochs=ctx.pick(12, 3),
-                    net_options={"channels": [16, 32, 64], "grid": True, "blocks": 1},
+                    net_options=VQ_NET,
                     bottleneck_options={"codebook_size": 128, "dim": 16, "kmeans_init": False,
                                         "restart_dead": False})
     K = 128

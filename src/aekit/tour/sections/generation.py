@@ -6,7 +6,7 @@ import numpy as np
 
 from ..base import Figure, Number, SectionResult, png_of_grid, section
 from . import _judge
-from ._nets import SMALL
+from ._nets import SMALL, VQ_NET
 
 
 def ppca_samples(Xtr: np.ndarray, k: int, n: int, seed: int = 0) -> np.ndarray:
@@ -23,7 +23,7 @@ def vq_model(ctx):
     if "vq" not in ctx.cache:
         ctx.cache["vq"] = ctx.fit(
             "vq", latent_dim=16, bottleneck="vq", lr=2e-3, epochs=ctx.pick(12, 3),
-            net_options={"channels": [16, 32, 64], "grid": True, "blocks": 1},
+            net_options=VQ_NET,
             bottleneck_options={"codebook_size": 128, "dim": 16,
                                 "prior": {"epochs": ctx.pick(15, 3), "d_model": 64, "layers": 2, "dropout": 0.1}})
     return ctx.cache["vq"]
