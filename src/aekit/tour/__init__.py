@@ -9,6 +9,7 @@ bar and writes ``index.html`` (self-contained), ``report.json`` and the trained 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from dataclasses import asdict
@@ -66,8 +67,11 @@ def run_tour(out: str | Path = "aekit-tour", *, quick: bool = False, n_threads: 
         bar.close()
         threads = resolve_threads(n_threads)
     total = time.perf_counter() - t_start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime  # on a busy machine, what the run would take alone on its threads
     write_text(out / "index.html", render(results, quick, total, threads))
-    report = {"quick": quick, "seconds": round(total, 1), "threads": threads, "seed": seed,
+    report = {"quick": quick, "seconds": round(total, 1), "cpu_seconds": round(cpu, 1), "threads": threads,
+              "seed": seed,
               "sections": [{"name": s.name, "title": s.title, "seconds": round(r.seconds, 1),
                             "numbers": [asdict(n) for n in r.numbers], "reproduce": r.reproduce,
                             "details": r.details, "figures": [f.name for f in r.figures]} for s, r in results]}

@@ -95,7 +95,7 @@ $("upload").addEventListener("change", () => {
   if (!file) return;
   const reader = new FileReader();
   reader.onload = () => {
-    $("source").textContent = `uploaded: ${file.name} (${Math.round(file.size / 1024)} KiB)`;
+    $("source").textContent = `uploaded: ${file.name} (${file.size.toLocaleString("en")} bytes)`;
     drawn = false;
     const img = new Image();
     img.onload = () => {  // show it on the canvas too
