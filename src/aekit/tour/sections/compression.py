@@ -89,6 +89,13 @@ def run(ctx) -> SectionResult:
         ax.plot([r["bytes"] for r in c], [r["psnr"] for r in c], marker="o", ms=3, label=name,
                 lw=2 if name.startswith("aekit") else 1)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    ticks = [t for t in (20, 30, 50, 100, 200, 300, 500) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))  # plain byte counts; log-scale minor labels overlapped
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("bytes per digit (one file each)")
     ax.set_ylabel("PSNR (dB)")
     ax.axhline(TARGET_DB, color="grey", lw=0.5)

@@ -52,9 +52,9 @@ def run(ctx) -> SectionResult:
                         ["VAE", "VQ"], title="walking the straight line between two test digits' codes")
     fd_ppca = ppca[best_k]["fd"]
     return SectionResult(
-        numbers=[Number("Frechet distance to test digits (judge's features)", res["VAE"]["fd"], fd_ppca,
+        numbers=[Number("Frechet distance of VAE samples to test digits (judge's features)", res["VAE"]["fd"], fd_ppca,
                         f"probabilistic PCA ({best_k})", "lower", ".1f"),
-                 Number("Frechet distance to test digits (judge's features)", res["VQ + prior"]["fd"], fd_ppca,
+                 Number("Frechet distance of VQ + prior samples to test digits", res["VQ + prior"]["fd"], fd_ppca,
                         f"probabilistic PCA ({best_k})", "lower", ".1f"),
                  Number("class entropy of VAE samples (bits, 3.32 at most)", res["VAE"]["class_entropy_bits"],
                         res[f"PPCA-{best_k}"]["class_entropy_bits"], f"probabilistic PCA ({best_k})", "higher", ".2f")],
