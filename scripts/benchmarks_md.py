@@ -63,7 +63,9 @@ def main() -> int:
             print("docs/benchmarks.md is out of date: run python scripts/benchmarks_md.py", file=sys.stderr)
             return 1
         return 0
-    OUT.write_text(text)
+    tmp = OUT.with_name(OUT.name + ".tmp")  # written whole, then renamed into place
+    tmp.write_text(text)
+    tmp.replace(OUT)
     print(f"wrote {OUT.relative_to(ROOT)} ({len(text.splitlines())} lines)")
     return 0
 
