@@ -21,7 +21,9 @@ def test_the_readme_leads_with_two_set_up_commands_and_ci_runs_the_second():
     ci = (ROOT / ".ci" / "run").read_text()
     assert run in ci.splitlines()  # exactly the README's test command
     assert install.replace(".venv/bin/pip install -e", "").strip() in ci  # the same extras
-    assert "apt-get install" in ci and "chromium" in ci and "playwright install" not in ci
+    commands_run = [ln for ln in ci.splitlines() if not ln.lstrip().startswith("#")]
+    assert any("apt-get install" in ln and "chromium" in ln for ln in commands_run)
+    assert not any("playwright install" in ln for ln in commands_run)  # it would download a browser
 
 
 def test_the_readme_uses_come_in_the_lectures_order():
