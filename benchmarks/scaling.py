@@ -31,11 +31,15 @@ def train(processes: int, epochs: int, out: Path) -> dict:
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
                "-m", "aekit", *args]
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    load_before = os.getloadavg()[0]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+    load_after = os.getloadavg()[0]
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
     summary = next(json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{") and '"saved"' in ln)
-    return {"samples_per_s": summary["samples_per_s"], "epochs_run": summary["epochs_run"], "command": " ".join(cmd[1:])}
+    # the machine is shared: the 1-minute load average around each run says how many other jobs competed
+    return {"samples_per_s": summary["samples_per_s"], "epochs_run": summary["epochs_run"], "command": " ".join(cmd[1:]),
+            "load_avg_1min": [round(load_before, 2), round(load_after, 2)]}
 
 
 def figure(rows: dict, path: Path) -> None:
@@ -77,7 +81,9 @@ def main() -> None:
           + md_table(["processes", "samples/s (best)", "all runs"],
                      [[k, round(v["samples_per_s"]), ", ".join(f"{x:.0f}" for x in v["all_samples_per_s"])]
                       for k, v in rows.items()])
-          + f"\n\nSpeed-up with 2 processes: {speedup:.2f}x (on {os.cpu_count()} CPUs).\n\n![scaling](scaling.png)\n")
+          + f"\n\nSpeed-up with 2 processes: {speedup:.2f}x (on {os.cpu_count()} CPUs; 1-minute load average around "
+            f"the best runs, before and after: {rows[1]['load_avg_1min']} and {rows[2]['load_avg_1min']}; above "
+            f"{os.cpu_count()}, other jobs shared the CPUs).\n\n![scaling](scaling.png)\n")
     write_results(args.out_dir, "scaling", {"quick": args.quick, "epochs": epochs, "repeats": repeats,
                                             "recipe": "mnist-8", "processes": {str(k): v for k, v in rows.items()},
                                             "speedup_2": speedup}, [check("speedup_2", speedup)], md)
