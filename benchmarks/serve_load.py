@@ -125,6 +125,7 @@ def main() -> None:
                     raise RuntimeError("the server did not start:\n" + (server.stdout.read() if server.poll() is not None else ""))
                 time.sleep(0.2)
             images = digit_urls(50)
+            load = {"before": round(os.getloadavg()[0], 2)}  # the machine is shared: how busy it was
             mem = {"started": rss_mb(server.pid)}
             warm = run_round(base, images, clients, seconds / 2)  # loads the model and the codec
             mem["after_warm_up"] = rss_mb(server.pid)
@@ -134,6 +135,7 @@ def main() -> None:
                 mem[f"after_round_{k + 1}"] = rss_mb(server.pid)
                 print(f"round {k + 1}: {results[-1]['requests_per_s']:.1f} req/s, p95 {results[-1]['p95_ms']:.0f} ms, "
                       f"{results[-1]['errors']} errors, server {mem[f'after_round_{k + 1}']:.0f} MB", flush=True)
+            load["after"] = round(os.getloadavg()[0], 2)
         finally:
             server.terminate()
             server.wait(10)
@@ -152,12 +154,14 @@ def main() -> None:
           "(one thread).\n\n"
           + md_table(["", "requests", "req/s", "p50 ms", "p95 ms", "errors", "server MB after"], rows)
           + f"\n\nServer memory: {mem['started']:.0f} MB at start, {mem['after_warm_up']:.0f} MB after the warm-up, "
-            f"{growth:+.1f} MB from the end of round 1 to the end of round {rounds}.\n\n"
+            f"{growth:+.1f} MB from the end of round 1 to the end of round {rounds}. 1-minute load average of "
+            f"the machine ({os.cpu_count()} CPUs, server and clients included) before and after: {load['before']}, "
+            f"{load['after']}.\n\n"
           + md_table(["endpoint", "requests", "p50 ms", "p95 ms"],
                      [[n, v["requests"], round(v["p50_ms"] or 0), round(v["p95_ms"] or 0)]
                       for n, v in results[-1]["per_endpoint"].items()]) + "\n")
     write_results(args.out_dir, "serve_load", {"quick": args.quick, "clients": clients, "seconds_per_round": seconds,
-                                               "rounds": results, "warm_up": warm, "memory_mb": mem,
+                                               "rounds": results, "warm_up": warm, "memory_mb": mem, "load_avg_1min": load,
                                                "total_requests": total}, acceptance, md)
 
 
