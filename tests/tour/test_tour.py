@@ -79,7 +79,10 @@ def test_the_report_has_every_section_with_numbers_pictures_and_the_benchmark(qu
 def test_report_json_holds_the_same_numbers_and_the_models_are_saved(quick_tour):
     report = json.loads((quick_tour / "report.json").read_text())
     assert report["quick"] is True
-    assert report["seconds"] < 120  # --quick is CI's smoke run: under 2 minutes
+    # --quick is CI's smoke run: under 2 minutes of work on its one thread. CPU seconds, not wall-clock:
+    # on a machine shared with other jobs (load 15 on 2 CPUs here) the same run took 251 s of wall-clock
+    # for 82 s of CPU (benchmarks/results/tour.json); on CI's own 2 cores the two agree.
+    assert 0 < report["cpu_seconds"] < 120
     by_name = {s["name"]: s for s in report["sections"]}
     rec = by_name["reconstruction"]["details"]
     assert 0 < rec["mse_ae8"] < 0.1 and 0.03 < rec["mse_pca8"] < 0.05  # PCA-8's error on these digits is ~0.038

@@ -43,6 +43,7 @@ def run_tour(out: str | Path = "aekit-tour", *, quick: bool = False, n_threads: 
         sections = [s for s in sections if s.name in only]
     out = Path(out)
     t_start = time.perf_counter()
+    cpu_start = _cpu_seconds()
     with using_threads(n_threads):
         ctx = Context(out, quick, n_threads, seed)
         results = []
@@ -67,8 +68,7 @@ def run_tour(out: str | Path = "aekit-tour", *, quick: bool = False, n_threads: 
         bar.close()
         threads = resolve_threads(n_threads)
     total = time.perf_counter() - t_start
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime  # on a busy machine, what the run would take alone on its threads
+    cpu = _cpu_seconds() - cpu_start  # on a busy machine, what the run would take alone on its threads
     write_text(out / "index.html", render(results, quick, total, threads))
     report = {"quick": quick, "seconds": round(total, 1), "cpu_seconds": round(cpu, 1), "threads": threads,
               "seed": seed,
@@ -91,3 +91,10 @@ def _jsonable(v):
 
 __all__ = ["Context", "Figure", "Number", "SECTIONS", "Section", "SectionResult", "available_sections",
            "run_tour", "section"]
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process so far (every thread); the tour reports its own share, so a run inside a
+    longer process (a test session) does not count what ran before it."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
