@@ -72,8 +72,9 @@ def main() -> None:
             for k, v in runs.items()]
     md = ("# aekit tour, timed (one thread, fresh process each)\n\n"
           + md_table(["run", "wall s", "CPU s", "load avg before / after"], rows)
-          + f"\n\nOn {os.cpu_count()} CPUs. CPU seconds are what the run used on its one thread: its time on an "
-            "otherwise idle machine. The full run's report is `docs/tour/index.html`.\n")
+          + f"\n\nOn {os.cpu_count()} CPUs. CPU seconds are what the run used on its one thread: about its wall-clock "
+            "time on an otherwise idle machine (an upper estimate: sharing the CPUs inflates CPU time too). The "
+            "full run's report is `docs/tour/index.html`.\n")
     for key, run in runs.items():
         md += f"\n## {key} run: sections\n\n" + md_table(
             ["section", "s", "headline", "aekit", "baseline"],
