@@ -96,6 +96,31 @@ def test_report_json_holds_the_same_numbers_and_the_models_are_saved(quick_tour)
     assert aekit.AnomalyDetector.load(quick_tour / "models" / "detector0").input_shape_ == (28, 28)
 
 
+def test_the_reconstruction_picture_shows_the_saved_model_at_work(quick_tour, tmp_path):
+    """The embedded picture is what the saved model does: its top row is one test digit per class and
+    its second row is the reconstruction that models/mnist8 makes of them, pixel for pixel."""
+    import re
+
+    import numpy as np
+
+    import aekit
+    from _png import assert_pixels_match, read_grid
+
+    page = (quick_tour / "index.html").read_text()
+    src = re.search(r'<figure data-name="reconstructions.png"><img alt="[^"]*" src="data:image/png;base64,([^"]+)"',
+                    page).group(1)
+    png = tmp_path / "reconstructions.png"
+    png.write_bytes(base64.b64decode(src))
+    grid = read_grid(png, 3, 10, (28, 28), ["input", "AE-8", "PCA-8"],
+                     title="one test digit per class, rebuilt from 8 numbers")
+    ds = aekit.load_dataset("mnist")
+    idx = [int(np.flatnonzero(ds.y_test == d)[0]) for d in range(10)]
+    assert_pixels_match(grid[0], ds.X_test[idx], 0, 255)
+    assert_pixels_match(grid[1], aekit.AutoEncoder.load(quick_tour / "models" / "mnist8").reconstruct(ds.X_test[idx]),
+                        0, 255)
+    assert np.abs(grid[1] - grid[2]).mean() > 1  # the PCA row is another model's work, not a copy
+
+
 def test_unknown_section_is_one_line_with_did_you_mean(tmp_path, capsys):
     assert main(["tour", "--only", "compresion", "-o", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
