@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 OUT = ROOT / "docs" / "benchmarks.md"
 # the lecture's order; benchmarks not listed follow in name order
-ORDER = ["dim_reduction", "few_labels", "denoise", "latents", "core_models", "compression", "anomaly", "tour", "scaling",
+ORDER = ["dim_reduction", "few_labels", "denoise", "latents", "core_models", "anomaly", "compression", "tour", "scaling",
          "serve_load"]
 
 
