@@ -140,3 +140,16 @@ def test_an_out_of_domain_image_comes_with_a_warning(client):
     photo = np.clip(np.random.default_rng(1).normal(160, 30, (28, 28)), 0, 255).astype(np.uint8)
     body = client.post("/api/compress", json={"image": data_url(photo), "digit": False}).json()
     assert "do not look like" in body["warning"]
+
+
+def test_threads_reach_every_loaded_model(models_dir, test_digit):
+    """aekit serve --threads N: each model the page loads computes with N torch threads (it was fixed at 1)."""
+    from aekit.errors import ConfigError
+
+    app = create_app(models_dir, n_threads=2)
+    r = TestClient(app).post("/api/reconstruct", json={"model": "vae", "image": data_url(test_digit[0])})
+    assert r.status_code == 200, r.text
+    assert app.state.store.get("vae")[1].n_threads == 2
+    assert app.state.store.get("detectors/zero")[1].n_threads == 2
+    with pytest.raises(ConfigError, match="n_threads"):
+        create_app(models_dir, n_threads=0)

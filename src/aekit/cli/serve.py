@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import formatter
+from .common import add_threads_arg, formatter
 
 EXAMPLES = """examples:
   aekit tour && aekit serve --models aekit-tour/models    # the tour's models, at http://127.0.0.1:8000
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
                         "bundled codec is always there")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on")
+    add_threads_arg(p)
     p.set_defaults(func=run)
 
 
@@ -42,9 +43,12 @@ def run(args) -> int:
     except ImportError as exc:
         raise ConfigError(f"aekit serve needs FastAPI and uvicorn ({exc.name} is missing): "
                           "pip install 'aekit[serve]'.") from None
-    app = create_app(args.models)
+    from ..threads import resolve_threads
+
+    threads = resolve_threads(args.n_threads)
+    app = create_app(args.models, n_threads=threads)
     n = sum(1 for e in app.state.store.entries().values() if e.kind != "codec")
-    print(f"aekit serve: {n} model(s) from {args.models or '(none)'}; open http://{args.host}:{args.port}/ "
-          "(Ctrl-C stops)", flush=True)
+    print(f"aekit serve: {n} model(s) from {args.models or '(none)'}, {threads} thread(s); open "
+          f"http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -110,9 +110,13 @@ class Images(BaseModel):
 
 
 # ---------------------------------------------------------------------------- the app
-def create_app(models_dir: str | Path | None = None, limits: Limits | None = None) -> FastAPI:
+def create_app(models_dir: str | Path | None = None, limits: Limits | None = None, n_threads: int = 1) -> FastAPI:
+    """The web app over the models under ``models_dir``; each loaded model computes with ``n_threads``
+    torch threads (requests take turns: one inference at a time)."""
+    from ..threads import resolve_threads
+
     limits = limits or Limits()
-    store = ModelStore(models_dir)
+    store = ModelStore(models_dir, n_threads=resolve_threads(n_threads))
     compute = threading.Lock()  # one inference at a time: torch's threads are shared by every request
     app = FastAPI(title="aekit", version=__version__,
                   description="Auto-encoders on your images: reconstruct, score, compress, sample.")

@@ -50,9 +50,10 @@ def _describe(meta: dict) -> tuple[tuple[int, ...], str, bool, bool]:
 class ModelStore:
     """Lists and loads (once, then cached) the models under a folder."""
 
-    def __init__(self, root: str | Path | None, max_depth: int = 3) -> None:
+    def __init__(self, root: str | Path | None, max_depth: int = 3, n_threads: int = 1) -> None:
         self.root = Path(root).resolve() if root else None
         self.max_depth = max_depth
+        self.n_threads = n_threads  # torch threads of every loaded model (aekit serve --threads)
         self._loaded: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -94,8 +95,7 @@ class ModelStore:
                 self._loaded[key] = self._load(entry)
             return entry, self._loaded[key]
 
-    @staticmethod
-    def _load(entry: Entry):
+    def _load(self, entry: Entry):
         if entry.kind == "codec":
             from ..compression import load_codec
 
@@ -103,7 +103,7 @@ class ModelStore:
         if entry.kind == "detector":
             from ..anomaly import AnomalyDetector
 
-            return AnomalyDetector.load(entry.path).set_params(n_threads=1)
+            return AnomalyDetector.load(entry.path).set_params(n_threads=self.n_threads)
         from ..estimators import AutoEncoder
 
-        return AutoEncoder.load(entry.path).set_params(n_threads=1)
+        return AutoEncoder.load(entry.path).set_params(n_threads=self.n_threads)
