@@ -29,19 +29,21 @@ def _photo(h: int, w: int, c: int = 3, seed: int = 0) -> np.ndarray:
     return img[..., 0] if c == 1 else img
 
 
-@pytest.fixture(scope="module")
-def photo_codec(tmp_path_factory) -> Codec:
-    """A small untrained conv codec (two levels, 256-pixel tiles, so big images cross tiles)."""
+@pytest.fixture(scope="module", params=["dct", "gdn"])
+def photo_codec(request, tmp_path_factory) -> Codec:
+    """A small untrained conv codec of each transform (two levels, 256-pixel tiles, so big images cross tiles)."""
     torch.manual_seed(0)
     models = []
     for q, lm in ((1, 100.0), (2, 800.0)):
         cfg = CodecConfig(image_shape=(3, 64, 64), latent="conv", activation="gdn", entropy="hyperprior",
-                          channels=8, latent_dim=8, hyper_channels=4, tile=256, lmbda=lm, quality=q)
+                          transform=request.param, channels=8, latent_dim=8, hyper_channels=4, tile=256, lmbda=lm,
+                          quality=q)
         m = build_model(cfg)
-        with torch.no_grad():
-            m.g_a[-1].weight.mul_(3.0 * q)  # symbols that take many values, as in a trained codec
+        if request.param == "gdn":
+            with torch.no_grad():
+                m.g_a[-1].weight.mul_(3.0 * q)  # symbols that take many values, as in a trained codec
         models.append(m.eval())
-    path = tmp_path_factory.mktemp("photo") / "tinyphoto"
+    path = tmp_path_factory.mktemp("photo") / f"tinyphoto-{request.param}"
     save_codec(path, "tinyphoto", models)
     return Codec.load(path)
 
@@ -100,6 +102,26 @@ def test_empty_list_and_unknown_quality(photo_codec):
         photo_codec.compress(_photo(8, 8), 7)
 
 
+def test_the_dct_transform_is_orthonormal_and_retargets_its_step():
+    from aekit.compression.conv import YCC_ORTHO, dct_basis
+
+    b = dct_basis()[:64, 0].reshape(64, 64)
+    assert np.allclose(b @ b.T, np.eye(64), atol=1e-5)
+    assert np.allclose(YCC_ORTHO @ YCC_ORTHO.T, np.eye(3), atol=1e-5)
+    cfg = dict(image_shape=(3, 64, 64), latent="conv", activation="gdn", transform="dct", channels=4, hyper_channels=4)
+    fine, coarse = build_model(CodecConfig(lmbda=1000.0, **cfg)).eval(), build_model(CodecConfig(lmbda=250.0, **cfg))
+    coarse.load_state_dict(fine.state_dict())
+    coarse.eval().retarget(1000.0)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        y_f, y_c = fine.analysis(x), coarse.analysis(x)
+        assert torch.allclose(y_c, y_f / 2, atol=1e-5)  # step x2 for lambda / 4
+        assert torch.allclose(fine.synthesis(y_f), coarse.synthesis(y_c), atol=1e-5)
+        assert torch.allclose(fine.side_analysis(y_f), coarse.side_analysis(y_c), atol=1e-4)
+        # untrained, the dct codec already reconstructs: unrounded coefficients give the image back
+        assert torch.allclose(fine.synthesis(y_f), x, atol=1e-4)
+
+
 def test_conv_config_errors_name_the_value():
     with pytest.raises(ConfigError, match=r"image_shape=\(3, 100, 100\).*multiples of 64"):
         CodecConfig(image_shape=(3, 100, 100), latent="conv", activation="gdn")
@@ -107,6 +129,8 @@ def test_conv_config_errors_name_the_value():
         CodecConfig(image_shape=(3, 64, 64), latent="conv", activation="gdn", tile=100)
     with pytest.raises(ConfigError, match="activation='gdn'"):
         CodecConfig(image_shape=(3, 64, 64), latent="conv", activation="gelu")
+    with pytest.raises(ConfigError, match="transform='wavelet'"):
+        CodecConfig(image_shape=(3, 64, 64), latent="conv", activation="gdn", transform="wavelet")
 
 
 def test_fuzzed_photo_files_are_codec_errors(photo_codec):
@@ -175,7 +199,7 @@ def test_train_codec_on_photos_goes_through_the_trainer(tmp_path):
 
     photos = [_photo(150, 200, seed=s) for s in range(3)] + [_photo(130, 140, 1, seed=5)]
     codec = train_codec(photos, tmp_path / "mine", "mine", [100.0, 400.0], crops=24, crop=64,
-                        config={"latent": "conv", "activation": "gdn", "channels": 6, "latent_dim": 6,
+                        config={"latent": "conv", "activation": "gdn", "transform": "dct", "channels": 6,
                                 "hyper_channels": 4, "tile": 128},
                         train=TrainConfig(epochs=1, batch_size=8, progress=False, n_threads=1), log=lambda m: None)
     assert codec.any_size and codec.qualities == [1, 2]

@@ -15,10 +15,10 @@ EXAMPLES = """examples:
 
 
 # the shipped photo codec's network and training (scripts/train_photo_codec.py uses the same)
-PHOTO_CONFIG = {"latent": "conv", "activation": "gdn", "entropy": "hyperprior", "channels": 48, "latent_dim": 96,
-                "hyper_channels": 32, "tile": 1024}
-PHOTO_DEFAULTS = {"lmbdas": [120.0, 250.0, 500.0, 1000.0], "first_epochs": 3, "epochs": 2, "batch_size": 4,
-                  "lr": 6e-4}
+PHOTO_CONFIG = {"latent": "conv", "activation": "gdn", "entropy": "hyperprior", "transform": "dct", "channels": 16,
+                "hyper_channels": 48, "tile": 1024}
+PHOTO_DEFAULTS = {"lmbdas": [120.0, 250.0, 500.0, 1000.0], "first_epochs": 2, "epochs": 1, "batch_size": 4,
+                  "lr": 1e-3}
 
 
 def add_parser(sub) -> None:
@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
                    help="train the fully convolutional photo codec (any size, grey or colour) on random 128x128 "
                         "crops of photos of any sizes (a folder of PNG/JPEG files); defaults: the shipped photo "
                         "codec's network, lambdas and training (scripts/train_photo_codec.py)")
-    p.add_argument("--crops", type=int, default=3000, help="--photos: random crops drawn from the photos (default 3000)")
+    p.add_argument("--crops", type=int, default=1600, help="--photos: random crops drawn from the photos (default 1600)")
     p.add_argument("--no-progress", action="store_true")
     add_threads_arg(p)
     p.set_defaults(func=run)

@@ -53,6 +53,7 @@ class CodecConfig:
     blocks: int = 0  # residual blocks at the latent's resolution in each transform (cheap depth)  # channels of the hyperprior's side information (at 1/8 resolution)
     lmbda: float = 100.0  # loss = bits per pixel + lmbda * MSE (pixels in [0, 1])
     quality: int = 1  # the quality level this model is trained for (1 = smallest files)
+    transform: str = "gdn"  # latent="conv": "gdn" (four strided convs + GDN) | "dct" (8x8 block DCT, learned steps)
     tile: int = 1024  # latent="conv": images are coded in tiles of at most tile x tile pixels (bounded memory)
 
     def __post_init__(self) -> None:
@@ -99,6 +100,8 @@ class CodecConfig:
         if self.entropy != "hyperprior" or self.activation != "gdn":
             raise ConfigError("latent='conv' is a GDN mean-scale hyperprior: set entropy='hyperprior', "
                               "activation='gdn'.")
+        if self.transform not in ("gdn", "dct"):
+            raise ConfigError(f"transform={self.transform!r} must be 'gdn' or 'dct'.")
         if self.tile < FACTOR or self.tile % FACTOR:
             raise ConfigError(f"tile={self.tile} must be a multiple of {FACTOR}, at least {FACTOR}.")
         for name in ("channels", "latent_dim", "hyper_channels"):

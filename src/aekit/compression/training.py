@@ -112,6 +112,8 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
                 continue
         elif warm_start and prev is not None:
             model.load_state_dict(prev.state_dict())
+            if hasattr(model, "retarget"):  # a model whose rate follows lambda by a rule (conv.py, "dct")
+                model.retarget(prev.config.lmbda)
         elif first_epochs is not None:
             epochs = first_epochs
         t0 = time.perf_counter()
@@ -120,7 +122,8 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
             level_train = replace(level_train, checkpoint_dir=str(Path(train.checkpoint_dir) / f"q{q}"))
         h = Trainer(level_train).fit(model, x, resume=resume)
         secs = time.perf_counter() - t0
-        history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs}
+        history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs,
+                            "train_seconds": h.train_seconds}  # (the latter summed over resumed runs)
         log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
         models[q] = prev = model.eval()
     save_codec(out, name, [models[q] for q in sorted(models)],
