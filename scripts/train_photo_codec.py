@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--init", type=Path, default=None,
+                    help="a second stage: start every level from this codec folder (e.g. the first stage's output) "
+                         "and train --epochs more; its training time is added to the record")
     args = ap.parse_args()
 
     import torch
@@ -73,14 +77,29 @@ def main() -> None:
     train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=None, seed=0,
                         n_threads=args.threads, checkpoint_dir=str(args.work / "levels"), warmup_steps=200)
     t1 = time.perf_counter()
+    prior = None
+    if args.init is not None:  # copy the first stage before --out (often the same folder) is rewritten
+        import shutil
+        import tempfile
+
+        from aekit.compression import Codec
+
+        stage1 = Path(tempfile.mkdtemp()) / "stage1"
+        shutil.copytree(args.init, stage1)
+        prior = json.loads((ROOT / "benchmarks/results/photo_codec_training.json").read_text())
+        args.init = Codec.load(stage1)
+        train = replace(train, checkpoint_dir=str(args.work / "levels-stage2"))
     codec = train_codec(crops, args.out, "photo", LMBDAS, config=CONFIG, train=train, first_epochs=args.first_epochs,
-                        crop=128, resume=True, log=lambda m: print(m, flush=True),
+                        crop=128, resume=True, log=lambda m: print(m, flush=True), init=args.init,
                         extra={"data": {"photos": [str(f.relative_to(root)) for f in files],
                                         "crops": len(crops), "crop": 128, "scales": [1200, 600]}})
     secs = time.perf_counter() - t1
     history = json.loads((args.out / "config.json").read_text())["training"]["history"]
     # the trainer's epoch time of every level, summed over resumed runs (validation passes not included)
-    summary = {"train_seconds": sum(v.get("train_seconds", 0.0) for v in history.values()),
+    stage = sum(v.get("train_seconds", 0.0) for v in history.values())
+    summary = {"train_seconds": stage + (prior["train_seconds"] if prior else 0.0),
+               "stages": ([{"train_seconds": prior["train_seconds"], "levels": prior["levels"],
+                            "epochs": prior["epochs"]}] if prior else []) + [{"train_seconds": stage}],
                "this_run_seconds": secs, "levels": history, "data_seconds": data_seconds, "threads": args.threads,
                "qualities": codec.qualities, "lmbdas": LMBDAS, "config": CONFIG,
                "epochs": {"first": args.first_epochs, "others": args.epochs}, "batch_size": args.batch_size,
