@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 OUT = ROOT / "docs" / "benchmarks.md"
 # the lecture's order; benchmarks not listed follow in name order
-ORDER = ["dim_reduction", "few_labels", "denoise", "latents", "core_models", "anomaly", "compression", "tour", "scaling",
-         "serve_load"]
+ORDER = ["dim_reduction", "few_labels", "denoise", "latents", "core_models", "anomaly", "compression",
+         "compression_photos", "tour", "scaling", "serve_load"]
 
 
 def _section(name: str) -> str:

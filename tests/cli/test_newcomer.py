@@ -125,10 +125,13 @@ def test_every_command_has_a_description_and_every_default_is_shown():
 
 
 def test_train_codec_help_counts_its_default_levels():
+    from aekit.cli.train_codec import DEFAULTS, PHOTO_DEFAULTS
+
     p = dict(_all_parsers())["train-codec"]
-    lmbdas = next(a for a in p._actions if a.dest == "lmbdas").default
-    assert f"# {len(lmbdas)} quality levels" in p.epilog
-    assert f"{len(lmbdas)} levels" in next(a for a in p._actions if a.dest == "lmbdas").help
+    help_text = next(a for a in p._actions if a.dest == "lmbdas").help
+    assert f"# {len(DEFAULTS['lmbdas'])} quality levels" in p.epilog
+    assert f"default {len(DEFAULTS['lmbdas'])} levels" in help_text
+    assert f"with --photos {len(PHOTO_DEFAULTS['lmbdas'])} levels" in help_text
 
 
 def test_codes_prints_as_many_samples_as_it_says(tmp_path, capsys):

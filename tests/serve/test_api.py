@@ -36,6 +36,19 @@ def test_models_lists_the_folder_and_the_bundled_codec(client):
     assert got["mnist"]["kind"] == "codec"
 
 
+def test_any_size_photo_codecs_are_left_out_of_the_digit_page(tmp_path):
+    """The page codes one image at a codec's own size, so a photo codec (the bundled one, or a user's
+    folder trained with --photos) is not offered there; a fixed-size codec folder still is."""
+    import shutil
+
+    from aekit.compression.zoo import WEIGHTS
+
+    shutil.copytree(WEIGHTS / "photo", tmp_path / "myphotos")
+    shutil.copytree(WEIGHTS / "mnist", tmp_path / "mydigits")
+    names = {m["name"] for m in TestClient(create_app(tmp_path)).get("/api/models").json()["models"]}
+    assert names == {"mydigits", "mnist"}
+
+
 def test_reconstruct_returns_the_apis_numbers(client, models_dir, test_digit):
     digit, _ = test_digit
     r = client.post("/api/reconstruct", json={"model": "vae", "image": data_url(digit), "digit": False})

@@ -10,6 +10,7 @@ EXAMPLES = """examples:
   aekit compress a.png b.png scans/ -o batch.aek --quality 5  # many images share one frame and stream
   aekit compress digits.npy -o digits.aek --quality 1         # an (n, 28, 28) array, values 0..255
   aekit compress mnist:test -o test.aek --quality 2 --model models/mycodec
+  aekit compress holiday.jpg -o holiday.aek --model photo --quality 2   # a photo, any size, grey or colour
 """
 
 
@@ -46,6 +47,23 @@ def gather(inputs: list[str]):
     return np.concatenate(parts)
 
 
+def gather_photos(inputs: list[str]) -> list[np.ndarray]:
+    """Every input as photos for an any-size codec: image files (any size, grey or colour), folders of
+    them, or .npy arrays holding one image ``(H, W)`` / ``(H, W, 3)`` or several ``(n, H, W, 3)``."""
+    from pathlib import Path
+
+    from ..compression.photos import photo_files, read_photo
+
+    out = []
+    for spec in inputs:
+        if Path(spec).suffix.lower() == ".npy" and Path(spec).is_file():
+            a = np.load(spec, allow_pickle=False)
+            out += list(a) if a.ndim == 4 or (a.ndim == 3 and a.shape[-1] not in (1, 3)) else [a]
+        else:
+            out += [read_photo(f) for f in photo_files([spec])]
+    return out
+
+
 def run(args) -> int:
     from ..atomic import write_bytes
     from ..compression import load_codec
@@ -57,6 +75,14 @@ def run(args) -> int:
     from ..compression.domain import DomainWarning
 
     codec = load_codec(args.model)
+    if codec.any_size:
+        photos = gather_photos(args.inputs)
+        data = codec.compress(photos, args.quality)
+        write_bytes(args.output, data)
+        pixels = sum(p.shape[0] * p.shape[1] for p in photos)
+        print(f"wrote {args.output}: {len(photos)} image(s), {pixels / 1e6:.2f} megapixels, {len(data)} bytes "
+              f"({8 * len(data) / pixels:.3f} bpp), codec {codec.name!r} quality {args.quality}")
+        return 0
     X = gather(args.inputs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DomainWarning)

@@ -12,6 +12,7 @@ EXAMPLES = """examples:
   aekit decompress digits.aek -o out/                  # many: out/digits_000.png, out/digits_001.png, ...
   aekit decompress digits.aek -o out/ --format npy     # out/digits.npy, (n, 28, 28) uint8
   aekit decompress custom.aek -o out/ --model models/mycodec
+  aekit decompress holiday.aek -o out/                 # a photo codec's file: out/holiday.png at its size
 """
 
 
@@ -32,7 +33,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..compression import decompress
+    from ..compression import bundled_codec_for, load_codec
+    from ..compression import format as fmt
     from ..compression.codec import bits_per_pixel
     from ..data import save_array, save_image
 
@@ -40,11 +42,14 @@ def run(args) -> int:
     if not path.is_file():
         raise FileNotFoundError(f"No such file: {str(path)!r}. Pass an .aek file written by 'aekit compress'.")
     data = path.read_bytes()
-    images = decompress(data, args.model)
+    codec = bundled_codec_for(fmt.unpack(data)[0]) if args.model is None else load_codec(args.model)
+    images = codec.decompress(data)
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise DataError(f"-o {str(out)!r} is a file; pass a folder to write the images into.")
     stem = path.stem or "image"  # outputs keep the name of what was compressed (the file stores no names)
+    if codec.any_size:  # photos of any sizes: one file each
+        return _write_photos(images if isinstance(images, list) else [images], out, stem, args.format, len(data))
     if args.format == "npy":
         written = save_array(out / f"{stem}.npy", images)
     elif len(images) == 1:
@@ -57,4 +62,25 @@ def run(args) -> int:
     shape = (1, *images.shape[1:]) if images.ndim == 3 else images.shape[1:]
     print(f"decoded {len(images)} image(s) from {len(data)} bytes ({len(data) / len(images):.1f} bytes/image, "
           f"{bits_per_pixel(len(data), len(images), tuple(shape)):.3f} bpp) -> {written}")
+    return 0
+
+
+def _write_photos(images: list, out: Path, stem: str, kind: str, n_bytes: int) -> int:
+    """A photo codec's images (each ``(H, W)`` or ``(H, W, 3)``, any sizes): one PNG or .npy per image, named
+    after the .aek file as the small-image path does (``stem.png``, or ``stem_000.png`` ... for several)."""
+    import numpy as np
+
+    from ..data import save_array, save_image
+
+    width = max(3, len(str(len(images) - 1)))
+    names = [stem] if len(images) == 1 else [f"{stem}_{i:0{width}d}" for i in range(len(images))]
+    for name, img in zip(names, images):
+        if kind == "npy":
+            save_array(out / f"{name}.npy", img)
+        else:
+            save_image(out / f"{name}.png", img if img.ndim == 2 else np.moveaxis(img, -1, 0))
+    pixels = sum(img.shape[0] * img.shape[1] for img in images)
+    print(f"decoded {len(images)} image(s) ({', '.join('x'.join(map(str, img.shape[1::-1])) for img in images[:4])}"
+          f"{', ...' if len(images) > 4 else ''}) from {n_bytes} bytes ({8 * n_bytes / pixels:.3f} bpp) -> "
+          f"{out / (names[0] + '.' + kind)}{' ...' if len(names) > 1 else ''}")
     return 0

@@ -26,7 +26,7 @@ from . import v1
 from .domain import DomainWarning, check_units, warning_for
 from .coding import DECODE_ERRORS, TableCoder, new_encoder, open_decoder, shortest_payload
 from .entropy_models import gaussian_tables, scale_table
-from .model import CodecConfig, CodecModel
+from .model import CodecConfig, CodecModel, build_model
 
 KIND = "aekit-codec"
 CHUNK = fmt.MAX_STREAM_IMAGES  # images per range-coded stream (bounds what one decoding step holds)
@@ -51,7 +51,7 @@ class QualityLevel:
 
     def __init__(self, config: CodecConfig, state: dict[str, torch.Tensor], digest: str) -> None:
         self.config = config
-        self.model = CodecModel(config)
+        self.model = build_model(config)
         weights = {k: v.float() for k, v in state.items() if not k.startswith("tables.")}
         try:
             self.model.load_state_dict(weights)
@@ -69,6 +69,11 @@ class QualityLevel:
             self.gauss_coder = _gauss_coder()
         self.digest = digest
         self.hash = bytes.fromhex(digest)  # the SHA-256 of the weights file; files store a prefix
+        self.conv = None
+        if config.latent == "conv":  # any image size: coded tile by tile (conv.py)
+            from .conv import ConvLevel
+
+            self.conv = ConvLevel(self.model, self.prior_coder, self.gauss_coder, self.scales)
 
     @property
     def hyper(self) -> bool:
@@ -218,6 +223,33 @@ def _as_batch(images, shape: tuple[int, int, int]) -> np.ndarray:
     return np.clip(x, 0, 255) / 255.0
 
 
+def _as_photos(images) -> list[np.ndarray]:
+    """Photos for an any-size codec: one image ``(H, W)`` grey or ``(H, W, C)`` with C = 1 or 3
+    (channels last, as image files load), or a list of them -> a list of ``(H, W)`` / ``(H, W, 3)``."""
+    items = list(images) if isinstance(images, (list, tuple)) else [images]
+    if not items:
+        raise DataError("no images to compress.")
+    out = []
+    for i, img in enumerate(items):
+        x = np.asarray(img)
+        what = f"image {i}" if len(items) > 1 else "the image"
+        if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            raise DataError(f"{what} must be a numeric array, got dtype {x.dtype}.")
+        if x.ndim == 3 and x.shape[-1] == 1:
+            x = x[..., 0]
+        if not (x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)):
+            raise DataError(f"{what} has shape {x.shape}: the photo codec takes (H, W) grey or (H, W, 3) RGB "
+                            "arrays with values 0..255 (channels last; drop an alpha channel, pass a list for "
+                            "several images).")
+        if min(x.shape[:2]) < 1 or max(x.shape[:2]) > fmt.MAX_SIDE:
+            raise DataError(f"{what} is {x.shape[0]}x{x.shape[1]} pixels; sides must be 1..{fmt.MAX_SIDE}.")
+        x = x.astype(np.float32)
+        if not np.all(np.isfinite(x)):
+            raise DataError(f"{what} holds NaN or inf values.")
+        out.append(x)
+    return out
+
+
 class Codec:
     """A learned lossy image codec: ``compress(images, quality) -> bytes``, ``decompress(bytes) -> images``."""
 
@@ -254,6 +286,11 @@ class Codec:
     def image_shape(self) -> tuple[int, int, int]:
         return next(iter(self.levels.values())).config.image_shape
 
+    @property
+    def any_size(self) -> bool:
+        """Whether this codec is fully convolutional: photos of any size, grey or colour."""
+        return next(iter(self.levels.values())).conv is not None
+
     def level(self, quality: int) -> QualityLevel:
         if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or int(quality) not in self.levels:
             raise ConfigError(f"quality={quality!r} is not a level of codec {self.name!r}; "
@@ -281,6 +318,12 @@ class Codec:
         alone or among others; the images of a file share a range-coded stream (up to ``CHUNK``
         per stream), so a file of many images carries one frame and almost no per-image overhead."""
         lvl = self.level(quality)
+        if lvl.conv is not None:
+            photos = _as_photos(images)
+            payloads = [lvl.conv.encode(p) for p in photos]
+            shapes = [(1, (1 if p.ndim == 2 else 3, p.shape[0], p.shape[1])) for p in photos]
+            return fmt.pack(fmt.Header(lvl.hash[:fmt.HASH_BYTES], int(quality), len(photos), [1] * len(photos),
+                                       shapes), payloads)
         analyses = self._analyses(images, lvl)
         message = self.domain_warning(images)
         if message:
@@ -311,6 +354,8 @@ class Codec:
         """The bytes of an ``.aek`` file -> uint8 images ``(n, H, W)`` (grey) or ``(n, C, H, W)``."""
         header, payloads = fmt.unpack(data)
         lvl = self._level_of(header)
+        if lvl.conv is not None:
+            return self._decompress_photos(header, payloads, lvl)
         if header.shapes is not None and any(shape != self.image_shape for _, shape in header.shapes):
             raise CodecError(f"file lists image shapes {sorted({s for _, s in header.shapes})}, but codec "
                              f"{self.name!r} codes {self.image_shape}.")
@@ -319,18 +364,40 @@ class Codec:
         out = np.concatenate([decode(payload, n) for n, payload in zip(header.streams, payloads)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
+    def _decompress_photos(self, header: fmt.Header, payloads: list[bytes], lvl: QualityLevel):
+        """A photo codec's file -> one image ``(H, W)`` / ``(H, W, 3)``, or a list of them."""
+        if header.shapes is None or header.streams != [1] * header.count:
+            raise CodecError(f"file was not written by the photo codec {self.name!r}: it lacks the per-image "
+                             "shapes and streams that codec writes.")
+        shapes = [shape for n, shape in header.shapes for _ in range(n)]
+        if any(c not in (1, 3) for c, _, _ in shapes):
+            raise CodecError(f"file lists images with {sorted({c for c, _, _ in shapes})} channels; the photo codec "
+                             "writes 1 (grey) or 3 (RGB).")
+        out = [lvl.conv.decode(p, shape) for p, shape in zip(payloads, shapes)]
+        return out[0] if len(out) == 1 else out
+
     def reconstruct(self, images, quality: int = 3) -> np.ndarray:
         """What ``decompress(compress(images, quality))`` returns, without the entropy coding."""
         lvl = self.level(quality)
+        if lvl.conv is not None:
+            from .conv import finish
+
+            photos = _as_photos(images)
+            out = [finish(lvl.conv.reconstruct(p), 1 if p.ndim == 2 else 3) for p in photos]
+            return out[0] if len(out) == 1 and not isinstance(images, (list, tuple)) else out
         out = np.concatenate([lvl.pixels(a["y_hat"]) for a in self._analyses(images, lvl)])
         return out[:, 0] if self.image_shape[0] == 1 else out
 
     def estimate_bits(self, images, quality: int = 3) -> float:
         """The entropy model's code length (bits) of the payloads for ``images`` (no frame)."""
         lvl = self.level(quality)
+        if lvl.conv is not None:
+            return sum(lvl.conv.estimate_bits(p) for p in _as_photos(images))
         return sum(lvl.bits(a) for a in self._analyses(images, lvl))
 
     def __repr__(self) -> str:
+        if self.any_size:
+            return f"Codec({self.name!r}, qualities={self.qualities}, images=any size, grey or RGB)"
         c, h, w = self.image_shape
         return f"Codec({self.name!r}, qualities={self.qualities}, images={h}x{w}x{c})"
 

@@ -44,7 +44,7 @@ MAX_IMAGES = 1 << 24
 MAX_STREAM_IMAGES = 64  # images per payload: what one decoding step may hold in memory
 MAX_RUNS = 1 << 16
 MAX_SIDE = 1 << 14
-MAX_PIXELS_PER_IMAGE = 1 << 24
+MAX_PIXELS_PER_IMAGE = 3 << 26  # values of one image: a 16384 x 16384 RGB photo at most
 
 
 @dataclass

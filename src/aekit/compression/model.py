@@ -43,7 +43,8 @@ class CodecConfig:
     image_shape: tuple[int, ...] = (1, 28, 28)  # (C, H, W) of the images it codes
     channels: int = 48  # width of the conv stages
     hidden: int = 512  # width of the dense layers (flat latent, global side information)
-    latent: str = "spatial"  # "spatial": latent_dim channels at 1/4 resolution; "flat": a dense code vector
+    latent: str = "spatial"  # "spatial": latent_dim channels at 1/4 resolution; "flat": a dense code vector;
+    # "conv": fully convolutional, any image size (conv.py; image_shape is then the training crop)
     latent_dim: int = 16  # channels (spatial) or elements (flat) of the quantised code
     activation: str = "gelu"  # "gelu" | "gdn" (generalized divisive normalization, Ballé et al. 2016)
     entropy: str = "hyperprior"  # "hyperprior" (spatial: mean-scale Gaussian given side info) | "factorized"
@@ -52,14 +53,19 @@ class CodecConfig:
     blocks: int = 0  # residual blocks at the latent's resolution in each transform (cheap depth)  # channels of the hyperprior's side information (at 1/8 resolution)
     lmbda: float = 100.0  # loss = bits per pixel + lmbda * MSE (pixels in [0, 1])
     quality: int = 1  # the quality level this model is trained for (1 = smallest files)
+    transform: str = "gdn"  # latent="conv": "gdn" (four strided convs + GDN) | "dct" (8x8 block DCT, learned steps)
+    tile: int = 1024  # latent="conv": images are coded in tiles of at most tile x tile pixels (bounded memory)
 
     def __post_init__(self) -> None:
         self.image_shape = tuple(int(s) for s in self.image_shape)
-        for name in ("channels", "hidden", "latent_dim", "hyper_channels", "global_dim", "blocks", "quality"):
+        for name in ("channels", "hidden", "latent_dim", "hyper_channels", "global_dim", "blocks", "quality", "tile"):
             _number(self, name, integer=True)
         _number(self, "lmbda", integer=False)
         if len(self.image_shape) != 3 or min(self.image_shape) < 1 or self.image_shape[0] not in (1, 3):
             raise ConfigError(f"image_shape={self.image_shape} must be (C, H, W) with C = 1 (grey) or 3 (RGB).")
+        if self.latent == "conv":
+            self._check_conv()
+            return
         if min(self.image_shape[1:]) < 8:
             raise ConfigError(f"image_shape={self.image_shape}: images must be at least 8x8 pixels.")
         c, h, w = self.image_shape
@@ -68,8 +74,8 @@ class CodecConfig:
                 f"image_shape={self.image_shape} is too large for this codec's global latent "
                 f"({self.channels} x {math.ceil(h / 4)} x {math.ceil(w / 4)} features > {MAX_FLAT_FEATURES}); "
                 "it is built for small images of one domain (e.g. up to 64x64): resize or crop them.")
-        if self.latent not in ("flat", "spatial"):
-            raise ConfigError(f"latent={self.latent!r} must be 'flat' or 'spatial'.")
+        if self.latent not in ("flat", "spatial", "conv"):
+            raise ConfigError(f"latent={self.latent!r} must be 'flat', 'spatial' or 'conv'.")
         if self.activation not in ("gelu", "gdn"):
             raise ConfigError(f"activation={self.activation!r} must be 'gelu' or 'gdn'.")
         if self.entropy not in ("factorized", "hyperprior"):
@@ -84,10 +90,39 @@ class CodecConfig:
         if not (self.lmbda > 0):
             raise ConfigError(f"lmbda={self.lmbda} must be > 0.")
 
+    def _check_conv(self) -> None:
+        from .conv import FACTOR
+
+        c, h, w = self.image_shape
+        if c != 3 or h % FACTOR or w % FACTOR:
+            raise ConfigError(f"image_shape={self.image_shape}: a latent='conv' codec trains on RGB crops "
+                              f"(3, H, W) with H and W multiples of {FACTOR} (grey images are coded as RGB).")
+        if self.entropy != "hyperprior" or self.activation != "gdn":
+            raise ConfigError("latent='conv' is a GDN mean-scale hyperprior: set entropy='hyperprior', "
+                              "activation='gdn'.")
+        if self.transform not in ("gdn", "dct"):
+            raise ConfigError(f"transform={self.transform!r} must be 'gdn' or 'dct'.")
+        if self.tile < FACTOR or self.tile % FACTOR:
+            raise ConfigError(f"tile={self.tile} must be a multiple of {FACTOR}, at least {FACTOR}.")
+        for name in ("channels", "latent_dim", "hyper_channels"):
+            if getattr(self, name) < 2:
+                raise ConfigError(f"{name}={getattr(self, name)} must be >= 2.")
+        if not (self.lmbda > 0):
+            raise ConfigError(f"lmbda={self.lmbda} must be > 0.")
+
 
 def _resblock(ch: int) -> ResBlock:
     """``x + conv(gelu(conv(gelu(x))))`` at one resolution: the shared residual block, no normalisation."""
     return ResBlock(ch, act="gelu", norm="none", dims=2)
+
+
+def build_model(config: CodecConfig) -> nn.Module:
+    """The network a config describes: ``CodecModel``, or the fully convolutional one (conv.py)."""
+    if config.latent == "conv":
+        from .conv import ConvCodecModel
+
+        return ConvCodecModel(config)
+    return CodecModel(config)
 
 
 class CodecModel(nn.Module):

@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..train import Trainer
 from .codec import Codec, _as_batch, save_codec
 from .domain import measure
-from .model import CodecConfig, CodecModel
+from .model import CodecConfig, build_model
 
 
 def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
@@ -32,11 +32,31 @@ def images_to_tensor(images) -> tuple[torch.Tensor, tuple[int, int, int]]:
     return torch.from_numpy(_as_batch(x, shape)), shape
 
 
+def photo_crops_tensor(images, crop: int, crops: int, seed: int = 0,
+                       scales: tuple[int, ...] = (0,)) -> torch.Tensor:
+    """Training data of a ``latent="conv"`` codec: uint8 ``(n, 3, crop, crop)`` random crops of
+    ``images`` (a list of photos ``(H, W)`` / ``(H, W, 3)`` of any sizes), or the crops themselves
+    when ``images`` already is such a uint8 array."""
+    from .photos import random_crops
+
+    if isinstance(images, (np.ndarray, torch.Tensor)) and np.asarray(images).ndim == 4:
+        x = np.asarray(images)
+        if x.dtype != np.uint8 or x.shape[1:] != (3, crop, crop):
+            raise ConfigError(f"training crops of shape {x.shape} / dtype {x.dtype} must be uint8 (n, 3, {crop}, "
+                              f"{crop}); or pass a list of photos and they are cropped for you.")
+        return torch.from_numpy(np.ascontiguousarray(x))
+    if not isinstance(images, (list, tuple)) or not images:
+        raise ConfigError("a latent='conv' codec trains on a list of photos ((H, W) or (H, W, 3) arrays, values "
+                          "0..255, any sizes) or on uint8 crops (n, 3, H, W).")
+    return torch.from_numpy(random_crops(list(images), crops, crop, seed=seed, scales=scales))
+
+
 def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[float], *,
                 config: dict | None = None, train: TrainConfig | None = None,
                 first_epochs: int | None = None, warm_start: bool = True,
                 init: str | os.PathLike | Codec | None = None, keep_init: bool = False,
-                log: Callable[[str], None] = print) -> Codec:
+                log: Callable[[str], None] = print, crops: int = 4000, crop: int = 128,
+                resume: bool = False, extra: dict | None = None) -> Codec:
     """Fit one ``CodecModel`` per entry of ``lmbdas`` (sorted ascending = quality 1, 2, ...) on
     ``images`` and write the codec folder ``out``; returns the loaded codec.
 
@@ -49,11 +69,23 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
     of the ``init`` level with the nearest lambda and trains ``train.epochs`` (a second stage). With
     ``keep_init``, levels whose lambda ``init`` already has are kept exactly as they are and only
     the new lambdas are trained (adding a quality level to a codec).
+
+    ``config={"latent": "conv", ...}`` trains the fully convolutional photo codec (any image size):
+    ``images`` is then a list of photos of any sizes, from which ``crops`` random ``crop`` x ``crop``
+    crops are drawn (or those uint8 crops, ``(n, 3, crop, crop)``). With ``train.checkpoint_dir``
+    every level keeps a resumable state in its own sub-folder ``qN``; ``resume`` continues from them.
     """
     lmbdas = sorted(float(v) for v in lmbdas)
     if not lmbdas or any(v <= 0 for v in lmbdas):
         raise ConfigError(f"lmbdas={lmbdas} must be one or more positive numbers (one per quality level).")
-    x, shape = images_to_tensor(images)
+    config = dict(config or {})
+    if config.get("latent") == "conv":
+        if "image_shape" in config:  # the crop size, as a config names it
+            crop = int(config.pop("image_shape")[-1])
+        x = photo_crops_tensor(images, crop, crops, seed=(train or TrainConfig()).seed)
+        shape = tuple(x.shape[1:])
+    else:
+        x, shape = images_to_tensor(images)
     if len(x) < 16:
         raise ConfigError(f"{len(x)} training images are too few to learn a codec; pass at least 16 "
                           "(thousands for a good one).")
@@ -66,7 +98,7 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         lm = lmbdas[q - 1]
         cfg = replace(base, lmbda=lm, quality=q)
         torch.manual_seed(train.seed + q)
-        model = CodecModel(cfg)
+        model = build_model(cfg)
         epochs = train.epochs
         if init is not None:
             start = min(init.levels.values(), key=lambda lvl: abs(np.log(lvl.config.lmbda / lm)))
@@ -81,17 +113,23 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
                 continue
         elif warm_start and prev is not None:
             model.load_state_dict(prev.state_dict())
+            if hasattr(model, "retarget"):  # a model whose rate follows lambda by a rule (conv.py, "dct")
+                model.retarget(prev.config.lmbda)
         elif first_epochs is not None:
             epochs = first_epochs
         t0 = time.perf_counter()
-        h = Trainer(replace(train, epochs=epochs)).fit(model, x)
+        level_train = replace(train, epochs=epochs)
+        if train.checkpoint_dir is not None:
+            level_train = replace(level_train, checkpoint_dir=str(Path(train.checkpoint_dir) / f"q{q}"))
+        h = Trainer(level_train).fit(model, x, resume=resume)
         secs = time.perf_counter() - t0
-        history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs}
+        history[f"q{q}"] = {"lmbda": lm, "epochs": h.epochs_run, "best_val": h.best_val, "seconds": secs,
+                            "train_seconds": h.train_seconds}  # (the latter summed over resumed runs)
         log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
         models[q] = prev = model.eval()
     save_codec(out, name, [models[q] for q in sorted(models)],
-               {"domain": measure(x.numpy() * 255.0),  # what compress() will warn outside of
+               {"domain": measure(x.numpy() if x.dtype == torch.uint8 else x.numpy() * 255.0),  # compress() warns outside
                 "training": {"n_images": len(x), "warm_start": warm_start, "init": None if init is None else
                              {"name": init.name, "files": {q: lvl.digest for q, lvl in init.levels.items()}},
-                             "history": history}})
+                             "history": history}, **(extra or {})})
     return Codec.load(out)

@@ -28,6 +28,13 @@ class Entry:
                 "can_interpolate": self.can_interpolate, "takes_images": len(self.input_shape) >= 2}
 
 
+def _any_size_codec(meta: dict) -> bool:
+    """A photo codec (any size, ``latent="conv"``): the page's compress panel codes one digit-sized
+    image at the codec's own size, so these are left out of its list for now (``aekit compress`` takes them)."""
+    qualities = meta.get("qualities") if meta.get("format") == "aekit-codec" else None
+    return bool(qualities) and isinstance(qualities[0], dict) and qualities[0].get("latent") == "conv"
+
+
 def _describe(meta: dict) -> tuple[tuple[int, ...], str, bool, bool]:
     """(input shape, a one-line description, can sample, can interpolate) from a config.json."""
     if meta.get("format") == "aekit-codec":
@@ -73,13 +80,15 @@ class ModelStore:
                 except (OSError, ValueError):
                     continue
                 kind = KINDS.get(meta.get("format"))
-                if kind is None:
+                if kind is None or _any_size_codec(meta):
                     continue
                 shape, desc, gen, interp = _describe(meta)
                 name = rel.as_posix() or folder.name
                 out[name] = Entry(name, kind, folder, shape, desc, gen, interp)
         for codec in bundled_codecs():
             meta = json.loads((WEIGHTS / codec / "config.json").read_text())
+            if _any_size_codec(meta):
+                continue
             shape, desc, _, _ = _describe(meta)
             out.setdefault(codec, Entry(codec, "codec", None, shape, desc + " (bundled)"))
         return out
