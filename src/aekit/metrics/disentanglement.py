@@ -28,6 +28,7 @@ definition:
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -183,12 +184,9 @@ def _threshold_score(z_tr, y_tr, z_te, y_te, seed: int) -> float:
     if classes < 2:
         return 0.0
     tree = DecisionTreeClassifier(max_leaf_nodes=classes, random_state=seed).fit(z_tr[:, None], y_tr)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():  # a class missing from the held-out part only warns
-            warnings.simplefilter("ignore")
-            acc = balanced_accuracy_score(y_te, tree.predict(z_te[:, None]))
+    with warnings.catch_warnings():  # a class missing from the held-out part only warns
+        warnings.simplefilter("ignore")
+        acc = balanced_accuracy_score(y_te, tree.predict(z_te[:, None]))
     chance = 1.0 / classes
     return float(max(0.0, (acc - chance) / (1.0 - chance)))
 
