@@ -10,6 +10,7 @@ OPTIONS = {
     "categorical": {"categories": 5},
     "vq": {"codebook_size": 16, "dim": 3},
     "mixture": {"components": 3, "pretrain_steps": 0},  # placed at once: every parameter trains from step 1
+    "tcvae": {"beta": 4.0},
     "joint": {"parts": [{"name": "categorical", "latent_dim": 1, "categories": 4},
                         {"name": "gaussian", "latent_dim": 3}]},
 }

@@ -39,6 +39,11 @@ CASES = {
     "shift": (150, 40, 20, True, "shift:1", None),
     # three optimizers (auto-encoder, discriminator, encoder as generator), ragged batches
     "adversarial": (203, 48, 32, False, None, None, "adversarial"),
+    # FactorVAE: each process gathers every process's codes to shuffle them across the global batch;
+    # 193 = 6 * 32 + 1 gives one process no sample of the last batch. The code is the deterministic
+    # "continuous" one: a Gaussian code's draws differ between processes (the bottleneck draws them),
+    # so only a deterministic code can match one process exactly.
+    "factor": (193, 48, 32, False, None, None, "factor"),
 }
 EPOCHS = 4
 
@@ -47,7 +52,7 @@ def build(case: str, checkpoint_dir: str | None = None):
     """``(model, x_train, x_val, config)`` of ``case``: fixed real data (scikit-learn digits) and seeded init."""
     n_train, n_val, bs, image, augment, patience, *rest = CASES[case]
     model_name = rest[0] if rest else "autoencoder"
-    options = {"disc_hidden": [16]} if model_name == "adversarial" else {}
+    options = {"disc_hidden": [16]} if model_name in ("adversarial", "factor") else {}
     X = torch.from_numpy(aekit.load_dataset("digits").X_train[: n_train + n_val]).float() / 16.0
     if image:
         X = X.reshape(-1, 1, 8, 8)

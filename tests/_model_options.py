@@ -8,4 +8,5 @@ OPTIONS = {
     "autoencoder": {"model_options": {}, "cond": None},
     "conditional": {"model_options": {"classes": 3}, "cond": "labels"},
     "adversarial": {"model_options": {"disc_hidden": [8]}, "cond": None},
+    "factor": {"model_options": {"disc_hidden": [8], "gamma": 5.0}, "cond": None},
 }

@@ -100,6 +100,21 @@ def all_reduce_grads(params: list[torch.nn.Parameter]) -> None:
         offset += size
 
 
+def all_gather_rows(t: torch.Tensor) -> list[torch.Tensor]:
+    """Every process's ``t`` (the same trailing shape, any number of rows), in rank order; ``[t]`` in a
+    single process. No gradient flows back through the gathered tensors."""
+    if world_size() <= 1:
+        return [t]
+    sizes = [torch.zeros(1, dtype=torch.int64, device=t.device) for _ in range(world_size())]
+    dist.all_gather(sizes, torch.tensor([len(t)], dtype=torch.int64, device=t.device))
+    rows = [int(s) for s in sizes]
+    padded = t.new_zeros((max(rows), *t.shape[1:]))  # all_gather needs equal shapes
+    padded[:len(t)] = t.detach()
+    out = [torch.empty_like(padded) for _ in rows]
+    dist.all_gather(out, padded)
+    return [o[:r] for o, r in zip(out, rows)]
+
+
 def broadcast_float(value: float, device: torch.device, src: int = 0) -> float:
     """Rank ``src``'s value on every process, so decisions taken from it agree everywhere."""
     if world_size() <= 1:

@@ -4,12 +4,14 @@
 ``transform(X)`` gives codes, ``inverse_transform(Z)`` decodes them,
 ``reconstruct(X)`` rebuilds inputs, ``sample(n)`` generates (VAE or a discrete
 code with a learned prior), ``interpolate(a, b)`` morphs, ``codes(X)`` gives the
-indices of discrete codes, and ``score_samples(X)`` is the negative
+indices of discrete codes, ``restyle(a, b)`` draws ``a``'s content in ``b``'s
+style, and ``score_samples(X)`` is the negative
 per-sample reconstruction error (higher = more typical, as scikit-learn's
 outlier detectors). Arrays ``(n, d)`` get an MLP, ``(n, H, W)`` and
 ``(n, C, H, W)`` a conv net, unless ``net`` says otherwise. ``model`` picks a registered model
 (``aekit.models.MODELS``): ``"conditional"`` reads the labels given to ``fit(X, y)`` as its
-condition, ``"adversarial"`` shapes the code with a discriminator.
+condition, ``"adversarial"`` shapes the code with a discriminator, ``"factor"`` (FactorVAE)
+penalises the total correlation of the code.
 """
 
 from __future__ import annotations
@@ -240,6 +242,18 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             t = torch.linspace(0, 1, steps).unsqueeze(1)
             zs = (1 - t) * z[:1] + t * z[1:]
         return self.unscale(self._batched(lambda b, c: self.model_.decode(b), zs))
+
+    def restyle(self, content, style, *, content_y=None, style_y=None) -> np.ndarray:
+        """Draw each ``content`` sample in the style of the matching ``style`` sample (one of either
+        serves every output): the content part of one code, decoded with the style part of the other.
+
+        Needs a code split into content and style: a conditional model with class labels (the label
+        is the content, inferred unless ``content_y``/``style_y`` give it) or a ``joint`` bottleneck
+        with a categorical part (see :mod:`aekit.restyle`). Returns ``(n, *sample_shape)``.
+        """
+        from .restyle import restyle
+
+        return restyle(self, content, style, content_y=content_y, style_y=style_y)
 
     def score_samples(self, X, y=None) -> np.ndarray:
         """Negative mean squared reconstruction error per sample, in the scaled space (higher = more typical)."""

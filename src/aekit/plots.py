@@ -1,4 +1,4 @@
-"""Figures users would rather look at than read: reconstruction grids and 2-D code maps.
+"""Figures users would rather look at than read: reconstruction grids, latent traversals and 2-D code maps.
 
 Image grids are drawn pixel for pixel (Pillow), so what a grid shows can be read back and
 checked; code maps are matplotlib scatter plots. Figures are written atomically (temp file +
@@ -148,3 +148,47 @@ def scatter_codes(codes: np.ndarray, labels: np.ndarray, path: str | os.PathLike
     out = _atomic_savefig(fig, path)
     plt.close(fig)
     return out
+
+
+def traversal_images(ae, x=None, *, values=None, dims=None, y=None) -> np.ndarray:
+    """Decodes of a code with one dimension swept: ``(len(dims), len(values), *sample_shape)``.
+
+    The code is ``x``'s (one sample; zeros, the prior's centre, when ``x`` is None); row ``i``
+    sets code entry ``dims[i]`` (default: every entry) to each of ``values`` (default 9 values from
+    -2.5 to 2.5, the bulk of a N(0, 1) prior) and keeps the others. ``y``: the condition of a
+    conditional model.
+    """
+    values = np.linspace(-2.5, 2.5, 9) if values is None else np.asarray(values, dtype=np.float32).ravel()
+    ae._check_fitted()
+    D = ae.model_.bottleneck.code_dim
+    yb = None if y is None else np.atleast_1d(y)[:1]
+    base = (np.zeros((1, D), np.float32) if x is None
+            else ae.transform(np.asarray(x)[None] if np.shape(x) == tuple(ae.input_shape_) else x, yb)[:1])
+    dims = list(range(D)) if dims is None else [int(d) for d in dims]
+    bad = [d for d in dims if not 0 <= d < D]
+    if bad or len(values) == 0:
+        raise ValueError(f"traversal dims {bad} are outside the code's 0..{D - 1}" if bad
+                         else "traversal needs at least one value")
+    codes = np.repeat(base, len(dims) * len(values), axis=0).reshape(len(dims), len(values), D)
+    for i, d in enumerate(dims):
+        codes[i, :, d] = values
+    cond = None if yb is None else np.repeat(yb, len(dims) * len(values))
+    out = ae.inverse_transform(codes.reshape(-1, D).astype(np.float32), cond)
+    return out.reshape(len(dims), len(values), *out.shape[1:])
+
+
+def latent_traversal(ae, path: str | os.PathLike, x=None, *, values=None, dims=None, y=None,
+                     vmin: float | None = None, vmax: float | None = None, title: str | None = None,
+                     labels: list[str] | None = None) -> Path:
+    """A latent traversal grid: one row per code dimension, that entry swept over ``values`` (see
+    :func:`traversal_images`), saved as a PNG with rows labelled ``z0``, ``z1``, ... (or ``labels``).
+    ``vmin``/``vmax``: the grey scale (default: the decodes' range)."""
+    imgs = traversal_images(ae, x, values=values, dims=dims, y=y)
+    if imgs.ndim not in (4, 5):
+        raise ValueError(f"a traversal grid shows images; this model's samples have shape {imgs.shape[2:]}.")
+    D = ae.model_.bottleneck.code_dim
+    dims = list(range(D)) if dims is None else [int(d) for d in dims]
+    lo = float(imgs.min()) if vmin is None else vmin
+    hi = float(imgs.max()) if vmax is None else vmax
+    return image_grid(list(imgs), labels or [f"z{d}" for d in dims], path, vmin=lo, vmax=hi if hi > lo else lo + 1,
+                      title=title)

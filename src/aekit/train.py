@@ -404,8 +404,8 @@ class Trainer:
                         if multi:
                             shown[spec.name] = f"{sums[f'{prefix}loss'] / max(1.0, counts[f'{prefix}loss']):.4g}"
                         shown.update({k: f"{v:.4g}" for k, v in out.get("info", {}).items() if k in _SHOWN_INFO})
-                        shown.update({k: f"{float(v):.4g}" for k, v in out.get("losses", {}).items()
-                                      if k in shown_terms})
+                        shown.update({k: f"{float(v.detach() if torch.is_tensor(v) else v):.4g}"
+                                      for k, v in out.get("losses", {}).items() if k in shown_terms})
                     # postfix first without a redraw: update() then redraws at most every mininterval
                     main = sums.get("__loss__", 0.0) / max(1.0, counts.get("__loss__", 0.0))
                     bar.set_postfix(loss=f"{main:.4g}",

@@ -10,8 +10,8 @@ from .._version import __version__
 # Imported when the parser is built, not before, so that ``torchrun -m aekit.cli.train`` runs that
 # module fresh as __main__. Subcommand modules import nothing heavy at the top (torch, scikit-learn
 # load inside their run functions): ``aekit --help`` must not wait for them.
-SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect",
-               "compress", "decompress", "train-codec", "serve", "info"]
+SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "traverse", "restyle",
+               "denoise", "detect", "compress", "decompress", "train-codec", "serve", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,12 +2,15 @@
 
 - ``"autoencoder"`` (:class:`AEModel`): encoder -> bottleneck -> decoder;
 - ``"conditional"`` (:class:`ConditionalAE`): encoder and decoder read a condition (the conditional VAE);
-- ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I).
+- ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I);
+- ``"factor"`` (:class:`FactorVAE`): a discriminator estimates the total correlation of the code, which
+  the VAE pays for (disentangled codes).
 """
 
 from .base import MODELS, Model, Stage, create_model
 from .autoencoder import AEModel
 from .adversarial import AdversarialAE
 from .conditional import ConditionalAE
+from .factor import FactorVAE
 
-__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "create_model"]
+__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "FactorVAE", "MODELS", "Model", "Stage", "create_model"]

@@ -6,6 +6,14 @@ and sampling ``z ~ N(0, I)`` with a chosen ``c`` generates that class.
 The batch's ``cond`` entry holds the condition: integer labels in ``[0, classes)`` (one-hot
 encoded here) or ``(B, cond_dim)`` vectors. The decoder reads it by ``conditioning``:
 concatenation with the code, FiLM or AdaIN (see :mod:`aekit.layers`).
+
+The code then holds what the condition does not: with digit labels as the condition, the style
+(slant, thickness, width). Decoding the code of one digit with another label redraws that label
+in the first digit's style (:mod:`aekit.restyle`). For inputs without a label,
+:meth:`ConditionalAE.infer_condition` gives one: from a classifier trained with the model
+(``classifier=True``: the encoder family's network with one output per class, fitted on the
+labels with its own optimizer, ``"classifier"``), or else the label whose reconstruction fits the
+input best.
 """
 
 from __future__ import annotations
@@ -15,9 +23,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..config import ModelConfig, _number, from_dict
+from ..config import ModelConfig, TrainConfig, _number, from_dict
+from ..context import Context
 from ..errors import ConfigError, DataError
 from ..layers import check_conditioning
+from ..nets import create_nets
+from ..optim import OptimizerSpec
 from .autoencoder import AEModel
 from .base import MODELS
 
@@ -28,6 +39,7 @@ class ConditionalOptions:
     cond_dim: int = 0  # or a vector of this many numbers (exactly one of the two is set)
     conditioning: str = "concat"  # how the decoder reads it: "concat" | "film" | "adain"
     encoder_cond: bool = True  # the encoder reads it too: q(z | x, c)
+    classifier: bool = False  # also learn q(c | x) from the labels, to infer the class of unlabelled inputs
 
     def __post_init__(self) -> None:
         _number(self, "classes", integer=True)
@@ -38,6 +50,11 @@ class ConditionalOptions:
         check_conditioning(self.conditioning)
         if not isinstance(self.encoder_cond, bool):
             raise ConfigError(f"encoder_cond={self.encoder_cond!r} must be true or false.")
+        if not isinstance(self.classifier, bool):
+            raise ConfigError(f"classifier={self.classifier!r} must be true or false.")
+        if self.classifier and not self.classes:
+            raise ConfigError("classifier=true infers class labels, so it needs classes > 0 (got cond_dim="
+                              f"{self.cond_dim} vectors); drop classifier or give classes.")
 
 
 @MODELS.register("conditional")
@@ -52,6 +69,45 @@ class ConditionalAE(AEModel):
         self.encoder_cond = opts.encoder_cond
         self.conditioning = opts.conditioning
         super().__init__(config)
+        self.classifier = None
+        if opts.classifier:  # the encoder family's network, one logit per class; its decoder is not needed
+            self.classifier, _ = create_nets(config.net, config.input_shape, opts.classes, 1, **config.net_options)
+
+    def configure_optimizers(self, train: TrainConfig) -> list[OptimizerSpec]:
+        if self.classifier is None:
+            return super().configure_optimizers(train)
+        # its own optimizer: the classifier's gradients never share a clipping norm with the auto-encoder's
+        main = [p for name, p in self.named_parameters() if not name.startswith("classifier.")]
+        return [OptimizerSpec("main", main), OptimizerSpec("classifier", self.classifier.parameters())]
+
+    def training_step(self, batch: dict, ctx: Context, optimizer: str) -> dict:
+        if optimizer != "classifier":
+            return super().training_step(batch, ctx, optimizer)
+        labels = self.condition(batch.get("cond")).argmax(1)  # checked labels, (B,)
+        logits = self.classifier(batch["input"])  # (B, classes)
+        loss = F.cross_entropy(logits, labels)
+        return {"loss": loss, "losses": {"ce": loss},
+                "info": {"accuracy": float((logits.detach().argmax(1) == labels).float().mean())}}
+
+    @torch.no_grad()
+    def infer_condition(self, x: torch.Tensor) -> torch.Tensor:
+        """The class of each input ``x`` (B, *input_shape) without its label: (B,) long. The trained
+        classifier's choice (``classifier=True``), else the class whose reconstruction of ``x`` (codes
+        at their mean) has the smallest error."""
+        if not self.options.classes:
+            raise ConfigError("infer_condition() infers class labels; this conditional model reads vectors "
+                              f"(cond_dim={self.options.cond_dim}), which cannot be inferred.")
+        if self.classifier is not None:
+            return self.classifier(x).argmax(1)
+        was = self.training
+        self.eval()
+        errors = []
+        for c in range(self.options.classes):
+            cond = torch.full((len(x),), c, dtype=torch.long, device=x.device)
+            logits = self.decode_logits(self.encode(x, cond).z, cond)
+            errors.append(self.recon_error(logits, x))  # (B,)
+        self.train(was)
+        return torch.stack(errors, 1).argmin(1)
 
     def condition(self, cond: torch.Tensor | None) -> torch.Tensor:
         o = self.options
