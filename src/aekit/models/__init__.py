@@ -2,12 +2,14 @@
 
 - ``"autoencoder"`` (:class:`AEModel`): encoder -> bottleneck -> decoder;
 - ``"conditional"`` (:class:`ConditionalAE`): encoder and decoder read a condition (the conditional VAE);
-- ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I).
+- ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I);
+- ``"text_summary"`` (:class:`TextSummaryAE`): the code is a short readable word sequence (issue 15).
 """
 
 from .base import MODELS, Model, Stage, create_model
 from .autoencoder import AEModel
 from .adversarial import AdversarialAE
 from .conditional import ConditionalAE
+from .text_summary import TextSummaryAE
 
-__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "create_model"]
+__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "TextSummaryAE", "create_model"]
