@@ -6,8 +6,8 @@ from .common import add_threads_arg, formatter
 from .summarize import read_text
 
 EXAMPLES = """examples:
-  aekit expand --model models/text summary.txt
-  aekit summarize --model models/text input.txt | aekit expand --model models/text -
+  aekit expand --model runs/text summary.txt
+  aekit summarize --model runs/text input.txt | aekit expand --model runs/text -
 """
 
 

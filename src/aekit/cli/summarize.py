@@ -7,9 +7,9 @@ import sys
 from .common import add_threads_arg, formatter
 
 EXAMPLES = """examples:
-  aekit summarize --model models/text input.txt
-  echo "Anarchism is a political philosophy that advocates self-governed societies." | aekit summarize --model models/text -
-  aekit summarize --model models/text --truncate long.txt
+  aekit summarize --model runs/text input.txt
+  echo "Anarchism is a political philosophy that advocates self-governed societies." | aekit summarize --model runs/text -
+  aekit summarize --model runs/text --truncate long.txt
 """
 
 
