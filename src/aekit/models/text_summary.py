@@ -192,7 +192,8 @@ class Reconstructor(nn.Module):
 
     @torch.no_grad()
     def generate(self, summary: torch.Tensor, smask: torch.Tensor, max_len: int) -> torch.Tensor:
-        """Greedy reconstruction (B, <= max_len) token ids, 0 after </s>."""
+        """Greedy reconstruction (B, <= max_len) token ids, 0 after </s>; never ``<unk>``, never the
+        same word twice in a row."""
         keys, h = self._encode(summary, smask)
         B = summary.shape[0]
         inp = summary.new_full((B, 1), BOS)
@@ -203,8 +204,8 @@ class Reconstructor(nn.Module):
             logits, attn, p_gen = self._parts(dec, inp, keys, smask)  # S = 1
             probs = p_gen * torch.softmax(logits[:, 0], -1)  # (B, V)
             probs = probs.scatter_add(1, summary, (1 - p_gen) * attn[:, 0])
-            probs[:, PAD] = 0
-            probs[:, BOS] = 0
+            probs[:, [PAD, UNK, BOS]] = 0  # <unk> is no word to write
+            probs.scatter_(1, inp, 0.0)  # nor the word just written (greedy decoding loops otherwise)
             nxt = probs.argmax(-1)
             nxt = torch.where(done, torch.zeros_like(nxt), nxt)
             out.append(nxt)
