@@ -32,7 +32,19 @@ def data(digits):
     return {"input": x, "label": torch.from_numpy(digits.y_train[:300]).long()}
 
 
+def _tokens(n=300, T=10, vocab=30, seed=0):
+    """Learnable token data: runs of consecutive word ids of 5..T tokens, and human 'sentences' alike."""
+    g = torch.Generator().manual_seed(seed)
+    start, lengths = torch.randint(0, vocab - 4, (n,), generator=g), torch.randint(5, T + 1, (n,), generator=g)
+    mask = torch.arange(T)[None] < lengths[:, None]
+    ids = 4 + (start[:, None] + torch.arange(T)[None]) % (vocab - 4)
+    return {"input": ids * mask, "mask": mask}
+
+
 def _batch(name, data, n=32):
+    if OPTIONS[name].get("data") == "tokens":
+        b = {k: v[:n] for k, v in _tokens().items()}
+        return b
     b = {"input": data["input"][:n]}
     if OPTIONS[name]["cond"] == "labels":
         b["cond"] = data["label"][:n] % 3
@@ -41,6 +53,11 @@ def _batch(name, data, n=32):
 
 def _model(name, **kw):
     torch.manual_seed(0)
+    if OPTIONS[name].get("data") == "tokens":
+        model = create_model(ModelConfig(input_shape=(10,), model=name, model_options=OPTIONS[name]["model_options"]))
+        real = _tokens(100, seed=1)
+        model.set_real_text(real["input"], real["mask"].sum(1))
+        return model
     return create_model(ModelConfig(input_shape=(64,), net_options={"hidden": [32]}, latent_dim=4, model=name,
                                     model_options=OPTIONS[name]["model_options"], **kw))
 
@@ -63,6 +80,8 @@ def test_unknown_models_and_options_are_clear_errors():
 def test_every_optimizer_step_reaches_its_parameters(name, data):
     model = _model(name).train()
     batch = _batch(name, data)
+    for step in model.pipeline_steps():  # draws the trainer would make (prior samples, ...)
+        batch = step(batch, torch.Generator().manual_seed(0))
     specs = [s.resolved(TrainConfig()) for s in model.configure_optimizers(TrainConfig())]
     for spec in specs:
         out = model.training_step(batch, Context(), spec.name)
@@ -81,7 +100,7 @@ def test_every_optimizer_step_reaches_its_parameters(name, data):
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 def test_every_model_learns_through_the_one_trainer(name, data):
     model = _model(name)
-    d = {"input": data["input"]}
+    d = _tokens() if OPTIONS[name].get("data") == "tokens" else {"input": data["input"]}
     if OPTIONS[name]["cond"] == "labels":
         d["cond"] = data["label"] % 3
     trainer = Trainer(TrainConfig(epochs=6, batch_size=32, lr=3e-3, progress=False, patience=None))
@@ -93,6 +112,20 @@ def test_every_model_learns_through_the_one_trainer(name, data):
 
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 def test_the_estimator_saves_and_rebuilds_every_model_as_itself(name, digits, tmp_path):
+    if OPTIONS[name].get("data") == "tokens":  # text models have their own estimator, aekit.text.TextSummarizer
+        from aekit.text import TextSummarizer
+
+        t = _tokens(60)
+        docs = [[f"w{int(i)}" for i in row[m]] for row, m in zip(t["input"], t["mask"])]
+        opts = {k: v for k, v in OPTIONS[name]["model_options"].items() if k != "vocab_size"}
+        ts = TextSummarizer(vocab_size=40, **opts, epochs=1, batch_size=16).fit(docs, docs[:20])
+        ts.save(tmp_path / "t")
+        back = TextSummarizer.load(tmp_path / "t")
+        assert type(back.model) is type(ts.model) is MODELS.get(name)
+        assert back.model.config == ts.model.config and back.vocab.tokens == ts.vocab.tokens
+        assert back.summarize_tokens(docs[:5]) == ts.summarize_tokens(docs[:5])
+        assert back.expand_tokens([docs[0][:3]]) == ts.expand_tokens([docs[0][:3]])
+        return
     X = digits.X_train[:200].reshape(200, 64)
     y = digits.y_train[:200] % 3 if OPTIONS[name]["cond"] else None
     ae = aekit.AutoEncoder(4, model=name, model_options=OPTIONS[name]["model_options"], net_options={"hidden": [16]},

@@ -5,6 +5,7 @@
 - ``"adversarial"`` (:class:`AdversarialAE`): a discriminator pushes the codes towards N(0, I);
 - ``"factor"`` (:class:`FactorVAE`): a discriminator estimates the total correlation of the code, which
   the VAE pays for (disentangled codes).
+- ``"text_summary"`` (:class:`TextSummaryAE`): the code is a short readable word sequence (issue 15).
 """
 
 from .base import MODELS, Model, Stage, create_model
@@ -14,3 +15,6 @@ from .conditional import ConditionalAE
 from .factor import FactorVAE
 
 __all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "FactorVAE", "MODELS", "Model", "Stage", "create_model"]
+from .text_summary import TextSummaryAE
+
+__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "TextSummaryAE", "create_model"]

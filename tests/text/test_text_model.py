@@ -1,0 +1,126 @@
+"""The text auto-encoder trains in seconds on a few sentences through the one trainer, keeps its length
+limits, reads back what it saved, and rejects bad input with errors that say what to do."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from aekit.context import Context
+from aekit.errors import DataError, NotFittedError
+from aekit.models.text_summary import ReinforceStage, random_positions
+from aekit.text import TextSummarizer, tokenize
+
+DOCS = ["the cat sat on the mat and looked at the dog in the garden all day .",
+        "a dog ran in the park with a red ball and a small boy after lunch .",
+        "the sun rose over the hills and the birds sang in the tall trees .",
+        "my brother cooked rice with beans for the whole family last night ."]
+REAL = ["the cat sat on the mat .", "a dog ran in the park .", "the birds sang in the trees .",
+        "my brother cooked rice ."]
+L = 5
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return TextSummarizer(vocab_size=200, max_source=20, summary_len=L, embed=16, hidden=24, disc_hidden=8,
+                          epochs=8, rl_epochs=2, batch_size=8, lr=5e-3, val_fraction=0.0).fit(DOCS * 6, REAL)
+
+
+def test_both_training_stages_run_through_the_one_trainer(fitted):
+    h = fitted.history_
+    assert h.epochs_run == 8 and "reinforce" in h.stages and h.stages["reinforce"].epochs_run == 2
+    assert {"recon.recon", "gen.copy", "disc.bce"} <= set(h.terms[-1])
+    assert {"gen.pg", "gen.reward", "gen.logd", "recon.recon"} <= set(h.stages["reinforce"].terms[-1])
+    assert h.terms[-1]["recon.recon"] < h.terms[0]["recon.recon"]  # pre-training learns to rebuild
+
+
+def test_summaries_are_at_most_L_source_words_in_order(fitted):
+    for doc in DOCS:
+        summary = fitted.summarize_tokens([doc])[0]
+        assert 1 <= len(summary) <= L
+        src = tokenize(doc)
+        it = iter(src)  # a subsequence of the source: each word found after the previous one
+        assert all(w in it for w in summary), (summary, src)
+    short = fitted.summarize_tokens(["a short text ."])[0]
+    assert short == ["a", "short", "text", "."]  # fewer words than L: the whole text
+
+
+def test_reconstructions_are_bounded_and_text(fitted):
+    summary = fitted.summarize(DOCS[0])
+    out = fitted.expand_tokens([summary])[0]
+    assert 1 <= len(out) <= 20 + 1 and "<pad>" not in out and "<s>" not in out
+    assert isinstance(fitted.expand(summary), str)
+
+
+def test_bad_input_is_a_clear_error(fitted):
+    with pytest.raises(DataError, match="empty"):
+        fitted.summarize("   ")
+    with pytest.raises(DataError, match=r"unknown character '☃'.*remove or replace"):
+        fitted.summarize("the snow ☃ fell")
+    long = " ".join(["word"] * 25)
+    with pytest.raises(DataError, match=r"has 25 tokens; this model reads at most 20.*truncate=True"):
+        fitted.summarize(long)
+    assert len(fitted.summarize_tokens([long], truncate=True)[0]) == L
+    with pytest.raises(DataError, match=r"at most 5 \(summary_len\)"):
+        fitted.expand("one two three four five six")
+    with pytest.raises(DataError, match="empty"):
+        fitted.expand("")
+    with pytest.raises(NotFittedError, match="not fitted"):
+        TextSummarizer().summarize("hello")
+    with pytest.raises(DataError, match="unknown option"):
+        TextSummarizer(hiden=3)
+
+
+def test_save_and_load_round_trip(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    back = TextSummarizer.load(tmp_path / "m")
+    assert back.vocab.tokens == fitted.vocab.tokens
+    assert back.summarize_tokens(DOCS) == fitted.summarize_tokens(DOCS)
+    s = fitted.summarize(DOCS[1])
+    assert back.expand(s) == fitted.expand(s)
+
+
+def test_random_positions_are_sorted_distinct_and_bounded():
+    mask = torch.arange(10)[None] < torch.tensor([[10], [3], [7]])
+    pos = random_positions(mask, 4, torch.Generator().manual_seed(0))
+    assert pos.shape == (3, 4)
+    for row, n in zip(pos, (10, 3, 7)):
+        real = row[row >= 0]
+        assert len(real) == min(4, n) and bool((real < n).all()) and bool((real[1:] > real[:-1]).all())
+
+
+def test_reinforce_moves_only_the_generator_towards_better_than_greedy(fitted):
+    m = fitted.model.train()
+    stage = ReinforceStage(m)
+    from aekit.text.api import encode_batch
+
+    batch = encode_batch(fitted.vocab, [tokenize(d) for d in DOCS], 20)
+    batch = m.pipeline_steps()[0](batch, torch.Generator().manual_seed(0))
+    for name in ("recon", "gen", "disc"):
+        out = stage.training_step(batch, Context(), name)
+        m.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        own = {"recon": m.reconstructor, "gen": m.generator, "disc": m.discriminator}[name]
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in own.parameters()), name
+        if name == "gen":  # the policy gradient reaches neither the reconstructor nor the discriminator
+            assert all(p.grad is None for p in [*m.reconstructor.parameters(), *m.discriminator.parameters()])
+    # the self-critical advantage is zero when the draw is the greedy summary: no push at all
+    greedy = m.generator(batch["input"], batch["mask"], "greedy")
+    batch2 = {**batch, "_draw": {k: v.detach() for k, v in greedy.items()}}
+    batch2.pop("_draw_nll", None)
+    out = stage.training_step(batch2, Context(), "gen")
+    assert abs(float(out["losses"]["pg"])) < 1e-5
+    m.options.normalize_advantage = True  # scaled advantages: still none when the draw is greedy
+    try:
+        out = stage.training_step(dict(batch2), Context(), "gen")
+        assert abs(float(out["losses"]["pg"])) < 1e-5
+    finally:
+        m.options.normalize_advantage = False
