@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ import numpy as np
 from ..atomic import atomic_file, write_text
 from ..errors import ConfigError, DataError
 
-GRAMMAR_VERSION = 1
+GRAMMAR_VERSION = 2
 
 
 # ---------------------------------------------------------------------------- eSpeak NG
@@ -161,44 +162,48 @@ RATE_JITTER = 0.08  # per-utterance rate, +- this fraction of the speaker's
 
 
 # ---------------------------------------------------------------------------- sentences
-_NAMES = ["Anna", "Peter", "Maria", "David", "Laura", "Thomas", "Susan", "Robert", "Emily", "Daniel", "Helen",
-          "Michael", "Sarah", "George", "Julia", "Kevin", "Alice", "Frank", "Nancy", "Oliver"]
-_ADJ = ["old", "small", "yellow", "heavy", "quiet", "bright", "wooden", "broken", "famous", "empty", "narrow",
-        "golden", "dusty", "gentle", "shiny", "purple", "frozen", "tiny", "silver", "strange", "cheap", "warm"]
-_NOUN = ["basket", "letter", "window", "garden", "bottle", "picture", "bicycle", "table", "candle", "blanket",
-         "ladder", "jacket", "kettle", "pencil", "carpet", "guitar", "mirror", "bucket", "lamp", "parcel", "drawer",
-         "saucepan", "umbrella", "notebook"]
-_PLURAL = ["apples", "horses", "boats", "children", "birds", "stones", "students", "farmers", "dogs", "sailors",
-           "flowers", "engines", "rabbits", "clocks", "tourists", "workers"]
-_VERB_T = [("painted", "paint"), ("carried", "carry"), ("cleaned", "clean"), ("moved", "move"), ("found", "find"),
-           ("sold", "sell"), ("hid", "hide"), ("dropped", "drop"), ("fixed", "fix"), ("borrowed", "borrow"),
-           ("opened", "open"), ("washed", "wash"), ("bought", "buy"), ("wrapped", "wrap"), ("checked", "check"),
-           ("lifted", "lift")]
-_VERB_I = ["waited", "rested", "walked", "slept", "gathered", "played", "stopped", "danced", "worked", "shouted",
-           "wandered", "appeared"]
-_PLACE = ["near the river", "in the kitchen", "behind the station", "under the bridge", "at the market",
-          "beside the church", "on the hill", "in the old library", "by the harbour", "across the street",
-          "inside the barn", "next to the school", "in the forest", "at the corner shop", "on the balcony"]
-_TIME = ["this morning", "last night", "after lunch", "before the storm", "on Sunday", "in the evening",
-         "every winter", "at midnight", "yesterday", "two weeks ago", "during the summer", "at dawn"]
-_NUMBER = ["Two", "Three", "Four", "Five", "Seven", "Nine", "Twelve", "Several", "Many", "Some"]
-_SAID = ["said", "thought", "told us", "noticed", "believed", "wrote"]
-_STATE = ["too expensive", "already broken", "still missing", "very dirty", "quite heavy", "almost new",
-          "much bigger", "really old", "far too small", "completely empty"]
-_PATTERNS = (
-    lambda r: f"{r.choice(_NAMES)} {r.choice(_VERB_T)[0]} the {r.choice(_ADJ)} {r.choice(_NOUN)} {r.choice(_PLACE)}.",
-    lambda r: f"The {r.choice(_ADJ)} {r.choice(_NOUN)} was {r.choice(_STATE)} {r.choice(_TIME)}.",
-    lambda r: f"Did {r.choice(_NAMES)} {r.choice(_VERB_T)[1]} the {r.choice(_NOUN)} {r.choice(_TIME)}?",
-    lambda r: f"{r.choice(_NUMBER)} {r.choice(_ADJ)} {r.choice(_PLURAL)} {r.choice(_VERB_I)} {r.choice(_PLACE)}.",
-    lambda r: f"{r.choice(_NAMES)} {r.choice(_SAID)} that the {r.choice(_NOUN)} was {r.choice(_STATE)}.",
-    lambda r: f"Please {r.choice(_VERB_T)[1]} the {r.choice(_ADJ)} {r.choice(_NOUN)} {r.choice(_TIME)}.",
-    lambda r: f"{_upper_first(r.choice(_TIME))}, {r.choice(_NAMES)} and {r.choice(_NAMES)} "
-              f"{r.choice(_VERB_I)} {r.choice(_PLACE)}.",
-    lambda r: f"Why was the {r.choice(_NOUN)} {r.choice(_PLACE)} {r.choice(_STATE)}?",
+#: the grammar's word lists, by slot; a pattern names its slots in braces (see :func:`grammar_jsgf`)
+SLOTS: dict[str, tuple[str, ...]] = {
+    "NAME": ("Anna", "Peter", "Maria", "David", "Laura", "Thomas", "Susan", "Robert", "Emily", "Daniel", "Helen",
+             "Michael", "Sarah", "George", "Julia", "Kevin", "Alice", "Frank", "Nancy", "Oliver"),
+    "ADJ": ("old", "small", "yellow", "heavy", "quiet", "bright", "wooden", "broken", "famous", "empty", "narrow",
+            "golden", "dusty", "gentle", "shiny", "purple", "frozen", "tiny", "silver", "strange", "cheap", "warm"),
+    "NOUN": ("basket", "letter", "window", "garden", "bottle", "picture", "bicycle", "table", "candle", "blanket",
+             "ladder", "jacket", "kettle", "pencil", "carpet", "guitar", "mirror", "bucket", "lamp", "parcel",
+             "drawer", "umbrella", "notebook"),
+    "PLURAL": ("apples", "horses", "boats", "children", "birds", "stones", "students", "farmers", "dogs", "sailors",
+               "flowers", "engines", "rabbits", "clocks", "tourists", "workers"),
+    "VERB_PAST": ("painted", "carried", "cleaned", "moved", "found", "sold", "hid", "dropped", "fixed", "borrowed",
+                  "opened", "washed", "bought", "wrapped", "checked", "lifted"),
+    "VERB_BASE": ("paint", "carry", "clean", "move", "find", "sell", "hide", "drop", "fix", "borrow", "open", "wash",
+                  "buy", "wrap", "check", "lift"),
+    "VERB_I": ("waited", "rested", "walked", "slept", "gathered", "played", "stopped", "danced", "worked", "shouted",
+               "wandered", "appeared"),
+    "PLACE": ("near the river", "in the kitchen", "behind the station", "under the bridge", "at the market",
+              "beside the church", "on the hill", "in the old library", "by the harbor", "across the street",
+              "inside the barn", "next to the school", "in the forest", "at the corner shop", "on the balcony"),
+    "TIME": ("this morning", "last night", "after lunch", "before the storm", "on Sunday", "in the evening",
+             "every winter", "at midnight", "yesterday", "two weeks ago", "during the summer", "at dawn"),
+    "NUMBER": ("two", "three", "four", "five", "seven", "nine", "twelve", "several", "many", "some"),
+    "SAID": ("said", "thought", "told us", "noticed", "believed", "wrote"),
+    "STATE": ("too expensive", "already broken", "still missing", "very dirty", "quite heavy", "almost new",
+              "much bigger", "really old", "far too small", "completely empty"),
+}
+PATTERNS: tuple[str, ...] = (
+    "{NAME} {VERB_PAST} the {ADJ} {NOUN} {PLACE}.",
+    "The {ADJ} {NOUN} was {STATE} {TIME}.",
+    "Did {NAME} {VERB_BASE} the {NOUN} {TIME}?",
+    "{NUMBER} {ADJ} {PLURAL} {VERB_I} {PLACE}.",
+    "{NAME} {SAID} that the {NOUN} was {STATE}.",
+    "Please {VERB_BASE} the {ADJ} {NOUN} {TIME}.",
+    "{TIME}, {NAME} and {NAME} {VERB_I} {PLACE}.",
+    "Why was the {NOUN} {PLACE} {STATE}?",
 )
+_SLOT = re.compile(r"{([A-Z_]+)}")
 
 
-def _upper_first(text: str) -> str:
+def _fill(pattern: str, rng: random.Random) -> str:
+    text = _SLOT.sub(lambda m: rng.choice(SLOTS[m.group(1)]), pattern)
     return text[:1].upper() + text[1:]
 
 
@@ -209,10 +214,20 @@ def sentences(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     out: dict[str, None] = {}
     while len(out) < n:
-        s = rng.choice(_PATTERNS)(rng)
-        if "Anna and Anna" not in s:  # the same name twice reads oddly
-            out.setdefault(s, None)
+        text = _fill(rng.choice(PATTERNS), rng)
+        names = [w.strip(",.?") for w in text.split() if w.strip(",.?") in SLOTS["NAME"]]
+        if len(set(names)) == len(names):  # not "Anna and Anna"
+            out.setdefault(text, None)
     return list(out)
+
+
+def grammar_jsgf(name: str = "sentences") -> str:
+    """The sentence grammar as a JSGF grammar (lower case, no punctuation), for a speech recogniser
+    that should only consider the sentences the corpus can hold (the benchmark's pocketsphinx)."""
+    rules = [f"<{slot.lower()}> = {' | '.join(w.lower() for w in words)};" for slot, words in SLOTS.items()]
+    alts = [re.sub(r"[.,?]", "", _SLOT.sub(lambda m: f"<{m.group(1).lower()}>", p)).lower() for p in PATTERNS]
+    return "\n".join([f"#JSGF V1.0;", f"grammar {name};", *rules,
+                      f"public <{name}> = {' | '.join(f'( {a} )' for a in alts)};"]) + "\n"
 
 
 # ---------------------------------------------------------------------------- the corpus
@@ -249,6 +264,30 @@ class SpeechCorpus:
         keep = None if speakers is None else set(speakers)
         return [i for i, u in enumerate(self.utterances)
                 if (split is None or u.split == split) and (keep is None or u.speaker in keep)]
+
+    def log_mels(self, features=None, progress: bool = True) -> list[np.ndarray]:
+        """Log-mel frames of every utterance as voice models train on them
+        (:func:`aekit.voice.converter.utterance_log_mel`), computed once and cached beside the corpus."""
+        from tqdm.auto import tqdm
+
+        from ..voice.converter import utterance_log_mel
+        from ..voice.features import FeatureConfig
+
+        features = features or FeatureConfig()
+        key = hashlib.sha256(json.dumps(features.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+        path = self.root / f"logmel-{key}.npz"
+        if path.exists():
+            with np.load(path) as z:
+                frames, offsets = z["frames"], z["offsets"]
+            if len(offsets) == len(self) + 1:
+                return [frames[:, offsets[i]:offsets[i + 1]] for i in range(len(self))]
+        mels = [utterance_log_mel(self.wave(i), self.sr, features, f"utterance {i}")
+                for i in tqdm(range(len(self)), desc="log-mel features", unit="utt", disable=not progress)]
+        offsets = np.concatenate([[0], np.cumsum([m.shape[1] for m in mels])]).astype(np.int64)
+        with atomic_file(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, frames=np.concatenate(mels, axis=1), offsets=offsets)
+        return mels
 
     def speaker_index(self, name: str) -> int:
         return [s.name for s in self.speakers].index(name)

@@ -82,6 +82,25 @@ def trim(wave: np.ndarray) -> np.ndarray:
     return out if len(out) else wave
 
 
+def prepare(wave, sr, features: FeatureConfig = FeatureConfig(), what: str = "the audio", *,
+            trim_silence: bool = True, **limits) -> tuple[np.ndarray, float]:
+    """``wave`` checked (:func:`~aekit.voice.audio.check_wave`), resampled to ``features.sr``,
+    silence trimmed (if asked) and loudness normalised: ``(wave, gain applied)``."""
+    x = check_wave(wave, sr, what, **limits)
+    x = resample(x, int(sr), features.sr)
+    if trim_silence:
+        x = trim(x)
+    if len(x) < features.n_fft // 2:
+        raise DataError(f"{what} holds too little sound after trimming silence ({len(x) / features.sr:.3f} s); "
+                        "give a recording with at least 0.25 s of speech.")
+    return normalise_loudness(x)
+
+
+def utterance_log_mel(wave, sr, features: FeatureConfig = FeatureConfig(), what: str = "the audio") -> np.ndarray:
+    """Log-mel frames of a training or reference utterance: :func:`prepare` d, then :func:`log_mel`."""
+    return log_mel(prepare(wave, sr, features, what)[0], features)
+
+
 class VoiceConverter:
     """A voice conversion model and everything around it (see the module docstring).
 
@@ -115,14 +134,7 @@ class VoiceConverter:
                 ) -> tuple[np.ndarray, float]:
         """A checked wave at the feature rate, silence trimmed (if asked) and loudness normalised:
         ``(wave, gain)``."""
-        x = check_wave(wave, sr, what, **limits)
-        x = resample(x, int(sr), self.features.sr)
-        if trim_silence:
-            x = trim(x)
-        if len(x) < self.features.n_fft // 2:
-            raise DataError(f"{what} holds too little sound after trimming silence ({len(x) / self.features.sr:.3f} s); "
-                            "give a recording with at least 0.25 s of speech.")
-        return normalise_loudness(x)
+        return prepare(wave, sr, self.features, what, trim_silence=trim_silence, **limits)
 
     def mel(self, wave, sr, what: str = "the audio", *, trim_silence: bool = True, **limits) -> np.ndarray:
         """Standardised log-mel frames ``(n_mels, T)`` of a wave at ``sr`` Hz, as the model reads them."""
@@ -158,8 +170,7 @@ class VoiceConverter:
         ``speakers``: a label 0..S-1 per utterance, needed only by the adversarial classifier."""
         if len(waves) < 2:
             raise DataError(f"a voice model needs at least 2 training utterances; got {len(waves)}.")
-        logmels = [log_mel(self.prepare(w, sr, f"training utterance {i}")[0], self.features)
-                   for i, w in enumerate(waves)]
+        logmels = [utterance_log_mel(w, sr, self.features, f"training utterance {i}") for i, w in enumerate(waves)]
         return self.fit_features(logmels, speakers, resume=resume)
 
     def fit_features(self, logmels: Sequence[np.ndarray], speakers: Sequence[int] | None = None, *,
@@ -282,4 +293,5 @@ def _fit_length(wave: np.ndarray, n: int) -> np.ndarray:
     return wave[:n] if len(wave) >= n else np.pad(wave, (0, n - len(wave)))
 
 
-__all__ = ["DEFAULTS", "MelDataset", "VOICE_KIND", "VoiceConverter", "normalise_loudness", "trim"]
+__all__ = ["DEFAULTS", "MelDataset", "VOICE_KIND", "VoiceConverter", "normalise_loudness", "prepare", "trim",
+           "utterance_log_mel"]

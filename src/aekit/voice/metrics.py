@@ -29,9 +29,13 @@ def mel_cepstrum(wave: np.ndarray, sr: int = 16000, order: int = 24, top_db: flo
 def mcd_dtw(a: np.ndarray, b: np.ndarray, sr: int = 16000, order: int = 24) -> float:
     """Mel-cepstral distortion in dB between waves ``a`` and ``b`` at ``sr``, averaged along the
     DTW path that aligns their cepstra (renderings of one sentence differ in timing)."""
+    return mcd_cepstra(mel_cepstrum(a, sr, order), mel_cepstrum(b, sr, order))
+
+
+def mcd_cepstra(ca: np.ndarray, cb: np.ndarray) -> float:
+    """:func:`mcd_dtw` from cepstra ``(frames, order)`` computed once by :func:`mel_cepstrum`."""
     import librosa
 
-    ca, cb = mel_cepstrum(a, sr, order), mel_cepstrum(b, sr, order)
     cost = np.sqrt(((ca[:, None, :] - cb[None, :, :]) ** 2).sum(-1))  # (Ta, Tb) Euclidean
     _, path = librosa.sequence.dtw(C=cost, backtrack=True)
     return float(MCD_CONST * cost[path[:, 0], path[:, 1]].mean())
@@ -59,4 +63,4 @@ def median_f0(wave: np.ndarray, sr: int, fmin: float = 50.0, fmax: float = 500.0
     return float(np.median(f0)) if len(f0) else float("nan")
 
 
-__all__ = ["MCD_CONST", "mcd_dtw", "mel_cepstrum", "median_f0", "verifies"]
+__all__ = ["MCD_CONST", "mcd_cepstra", "mcd_dtw", "mel_cepstrum", "median_f0", "verifies"]
