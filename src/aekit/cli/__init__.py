@@ -10,7 +10,7 @@ from .._version import __version__
 from ..errors import AekitError
 # Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
 SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect",
-               "compress", "decompress", "train-codec", "info"]
+               "compress", "decompress", "train-codec", "convert", "speakers", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:

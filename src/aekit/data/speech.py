@@ -62,6 +62,7 @@ class ESpeak:
             raise ConfigError("the synthesised speech corpus needs eSpeak NG from PyPI: pip install espeakng-loader "
                               "(or pip install 'aekit[voice]').") from None
         self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self.variants = {p.name for p in (Path(espeakng_loader.get_data_path()) / "voices" / "!v").iterdir()}
         # espeak_Initialize wants the folder that *contains* espeak-ng-data; 2 = synchronous output
         data_parent = os.path.dirname(espeakng_loader.get_data_path())
         self.sample_rate = int(self.lib.espeak_Initialize(2, 0, data_parent.encode(), 0))
@@ -90,8 +91,9 @@ class ESpeak:
 
     def synth(self, text: str, voice: str, rate: int = 175, pitch: int = 50, pitch_range: int = 50) -> np.ndarray:
         """``text`` spoken by ``voice`` (e.g. ``"en-us+m3"``): float32 samples at :attr:`sample_rate`."""
+        variant = voice.partition("+")[2]
         with self._lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            if (variant and variant not in self.variants) or self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise ConfigError(f"eSpeak NG has no voice {voice!r}; use a language plus a variant, e.g. 'en-us+m3' "
                                   "(variants: m1-m8, f1-f5, klatt, klatt2-6, croak, whisper, Andy, belinda, ...).")
             for param, value in ((self.RATE, rate), (self.PITCH, pitch), (self.RANGE, pitch_range)):

@@ -221,12 +221,12 @@ class VoiceConverter:
         multi-channel mixed down), both at ``sr`` Hz (or the target at ``target_sr``). Returns a
         mono float32 wave at ``sr`` Hz as long as the source, at the source's loudness."""
         self._check_fitted()
-        x, gain = self.prepare(source_wave, sr, "the source", trim_silence=False)
+        source = check_wave(source_wave, sr, "the source")
+        x, gain = self.prepare(source, sr, "the source", trim_silence=False)
         ref = self.mel(target_wave, sr if target_sr is None else target_sr, "the target")
         mel = self.convert_mel(self.standardise(log_mel(x, self.features)), ref)
         wave = griffin_lim(self.unstandardise(mel), self.features, n_iter=self.n_iter) / gain
-        n_out = int(round(len(x) * int(sr) / self.features.sr))
-        return _fit_length(resample(wave, self.features.sr, int(sr)), n_out)
+        return _fit_length(resample(wave, self.features.sr, int(sr)), len(source))
 
     def vocode(self, mel: np.ndarray) -> np.ndarray:
         """A wave at ``features.sr`` from standardised log-mel frames (Griffin-Lim)."""

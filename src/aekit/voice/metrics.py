@@ -16,14 +16,17 @@ MCD_CONST = 10.0 / np.log(10.0) * np.sqrt(2.0)  # dB per unit of natural-log cep
 
 def mel_cepstrum(wave: np.ndarray, sr: int = 16000, order: int = 24, top_db: float = 40.0) -> np.ndarray:
     """``(frames, order)`` mel cepstra c1..c_order (c0, the loudness, left out) of ``wave`` with
-    leading and trailing silence (``top_db`` below the peak) trimmed: the DCT-II of the natural-log
-    80-band mel magnitude spectrum."""
+    leading and trailing silence (``top_db`` below the peak) trimmed: the coefficients of the cosine
+    series ``ln S(w) = c0 + 2 sum_d c_d cos(d w)`` of the natural-log 80-band mel magnitude
+    spectrum (DCT-II over the bands, divided by twice their number), the scale on which MCD is
+    usually quoted (a few dB between speakers)."""
     import librosa
     from scipy.fft import dct
 
     wave, _ = librosa.effects.trim(np.asarray(wave, dtype=np.float32), top_db=top_db)
     cfg = FeatureConfig(sr=sr, n_fft=1024 if sr >= 16000 else 512, hop=sr // 100, n_mels=80, fmax=min(8000, sr / 2))
-    return dct(log_mel(wave, cfg), type=2, axis=0, norm="ortho")[1:order + 1].T.astype(np.float64)
+    logmel = log_mel(wave, cfg)
+    return (dct(logmel, type=2, axis=0)[1:order + 1] / (2 * len(logmel))).T.astype(np.float64)
 
 
 def mcd_dtw(a: np.ndarray, b: np.ndarray, sr: int = 16000, order: int = 24) -> float:

@@ -1,0 +1,85 @@
+"""VoiceConverter: a tiny model trained on a tiny synthesised corpus in seconds; conversion at any
+length, rate and channel count; the save/load round trip; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import aekit.voice
+from aekit.errors import CheckpointError, DataError, NotFittedError
+from aekit.voice import VoiceConverter, convert, load_converter
+
+
+def test_training_ran_through_the_one_trainer(tiny_converter):
+    h = tiny_converter.history_
+    assert h.epochs_run == 3 and len(h.terms) == 3 and "recon" in h.terms[-1]
+    assert tiny_converter.model_config_.model == "adain_vc" and tiny_converter.mel_mean_.shape == (80,)
+
+
+def test_convert_keeps_the_source_length_rate_and_loudness(tiny_converter, tiny_corpus):
+    ev = tiny_corpus.select("eval")
+    src, ref, sr = tiny_corpus.wave(ev[0]), tiny_corpus.wave(ev[-1]), tiny_corpus.sr
+    out = tiny_converter.convert(src, ref, sr)
+    assert out.dtype == np.float32 and out.shape == src.shape and np.isfinite(out).all()
+    rms = lambda w: np.sqrt(np.mean(w ** 2))  # noqa: E731
+    assert 0.2 < rms(out) / rms(src) < 5
+    # another rate and stereo in, any lengths: the output follows the source
+    import librosa
+
+    src8 = librosa.resample(src, orig_sr=sr, target_sr=8000)
+    out8 = tiny_converter.convert(np.stack([src8, src8], 1), ref[: sr // 2], 8000, target_sr=sr)
+    assert out8.shape == src8.shape
+    long = np.tile(src, 8)  # ~20 s
+    assert tiny_converter.convert(long, ref, sr).shape == long.shape
+
+
+def test_codes_of_an_utterance(tiny_converter, tiny_corpus):
+    w = tiny_corpus.wave(0)
+    assert tiny_converter.speaker_embedding(w, tiny_corpus.sr).shape == (8,)
+    code = tiny_converter.content_code(w, tiny_corpus.sr)
+    assert code.ndim == 2 and code.shape[1] == 4
+
+
+def test_save_load_round_trip_and_the_module_function(tiny_converter, tiny_model_dir, tiny_corpus):
+    back = VoiceConverter.load(tiny_model_dir)
+    src, ref = tiny_corpus.wave(1), tiny_corpus.wave(2)
+    np.testing.assert_array_equal(back.convert(src, ref, tiny_corpus.sr), tiny_converter.convert(src, ref, tiny_corpus.sr))
+    np.testing.assert_array_equal(convert(src, ref, tiny_corpus.sr, model=tiny_model_dir),
+                                  back.convert(src, ref, tiny_corpus.sr))
+    assert load_converter(back) is back
+
+
+def test_bad_input_is_one_clear_error(tiny_converter):
+    sr = 16000
+    speech = (0.2 * np.sin(np.arange(sr) * 0.05)).astype(np.float32)
+    cases = [(np.zeros(sr), speech, "the source is silent"), (speech, np.zeros(sr), "the target is silent"),
+             (speech[:800], speech, r"the source is too short: 0\.050 s"),
+             (speech, np.full(sr, np.inf), "the target holds NaN or infinite"),
+             (np.zeros(sr * 601, np.float32) + 0.1, speech, "the source is too long: 601 s; give at most 600 s")]
+    for src, ref, match in cases:
+        with pytest.raises(DataError, match=match):
+            tiny_converter.convert(src, ref, sr)
+    with pytest.raises(DataError, match="at least 2 training utterances"):
+        VoiceConverter().fit([speech], sr)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        VoiceConverter().convert(speech, speech, sr)
+    with pytest.raises(DataError, match=r"training spectrograms must be \(80, frames\)"):
+        VoiceConverter().fit_features([np.zeros((80, 10)), np.zeros((40, 10))])
+
+
+def test_broken_model_folders_are_clear_errors(tiny_model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model_dir, bad)
+    with open(bad / "model.safetensors", "r+b") as f:
+        f.seek(200)
+        f.write(b"\0\0\0\0")
+    with pytest.raises(CheckpointError, match="does not match the SHA-256"):
+        VoiceConverter.load(bad)
+    with pytest.raises(FileNotFoundError):
+        VoiceConverter.load(tmp_path / "nothing")
+    monkeypatch.setattr(aekit.voice, "PRETRAINED", tmp_path / "no-weights")
+    with pytest.raises(FileNotFoundError, match="scripts/train_voice_model.py"):
+        load_converter(None)
