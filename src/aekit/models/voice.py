@@ -61,6 +61,10 @@ class VoiceOptions:
     content_norm: str = "instance"  # "instance" (AdaIN-VC) | "none": the entangled baseline
     segment: int = 128  # training crop, frames
     reference: str = "other"  # the speaker encoder reads "other" segment of the utterance, or the "same"
+    # > 0: the content encoder reads the spectrogram smoothed along frequency, keeping this many cepstral
+    # coefficients (c0..c_{n-1}): the spectral envelope (what is said), without the harmonic ripple of
+    # the voice's pitch; 0: the spectrogram as it is (AdaIN-VC)
+    content_lifter: int = 0
     speakers: int = 0  # training speakers, for the adversarial classifier (0: none)
     adversarial_weight: float = 0.0  # weight of the encoder's "make the classifier uniform" term
     classifier_lr: float | None = None  # None: the training lr
@@ -77,6 +81,8 @@ class VoiceOptions:
         if self.reference not in ("other", "same"):
             raise ConfigError(f"reference={self.reference!r} must be 'other' (another segment of the utterance) "
                               "or 'same'.")
+        self.content_lifter = check_number(self.content_lifter, "content_lifter", integer=True, minimum=0,
+                                           meaning="cepstral coefficients the content encoder keeps; 0: all")
         self.speakers = check_number(self.speakers, "speakers", integer=True, minimum=0,
                                      meaning="training speakers, for the adversarial classifier")
         self.adversarial_weight = check_number(self.adversarial_weight, "adversarial_weight", minimum=0,
@@ -101,6 +107,16 @@ def crop_segments(x: torch.Tensor, lengths: torch.Tensor, segment: int, gen: tor
     windows = x.gather(2, idx[:, None, :].expand(B, C, segment))
     mask = torch.arange(segment)[None, :] < (lengths - start)[:, None]
     return windows * mask[:, None, :].to(x.dtype), mask
+
+
+def lifter_matrix(n: int, keep: int) -> torch.Tensor:
+    """``(n, n)`` matrix that smooths a log spectrum of ``n`` bands: DCT-II, keep the first ``keep``
+    coefficients, inverse (orthonormal, so ``keep >= n`` is the identity)."""
+    k = torch.arange(n, dtype=torch.float64)
+    dct = torch.cos(math.pi / n * (k[None, :] + 0.5) * k[:, None]) * math.sqrt(2.0 / n)
+    dct[0] /= math.sqrt(2.0)
+    keep_mask = (k < keep).to(torch.float64)
+    return (dct.T @ (keep_mask[:, None] * dct)).to(torch.float32)
 
 
 class SpeakerClassifier(nn.Module):
@@ -145,6 +161,10 @@ class AdaINVC(Model):
                                       conditioning="adain", **config.net_options)
         self.speaker_encoder = self._speaker_encoder()
         self.code_norm = Norm("instance", b.in_features, affine=False) if o.content_norm == "instance" else None
+        if o.content_lifter:  # fixed, rebuilt from the options: not a weight
+            self.register_buffer("lifter", lifter_matrix(self.n_mels, o.content_lifter), persistent=False)
+        else:
+            self.lifter = None
         self.classifier = (SpeakerClassifier(b.out_features, o.speakers) if o.adversarial_weight > 0 else None)
 
     def _speaker_encoder(self) -> nn.Module | None:
@@ -180,6 +200,8 @@ class AdaINVC(Model):
     def _content_features(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Encoder output ``(B, T', in_features)`` (instance-normalised over time) and its frame mask."""
         self._check(x, "the content input")
+        if self.lifter is not None:
+            x = torch.einsum("ij,bjt->bit", self.lifter, x)
         h = self.encoder(x, mask=mask)
         frames = self.encoder.frame_mask(mask)
         if self.code_norm is not None:  # the code's own channel statistics go too (AdaIN-VC's last IN)
@@ -314,4 +336,4 @@ class VQVC(AdaINVC):
         return self.speaker_encoder(mean)
 
 
-__all__ = ["AdaINVC", "SpeakerClassifier", "VQVC", "VoiceOptions", "crop_segments"]
+__all__ = ["AdaINVC", "SpeakerClassifier", "VQVC", "VoiceOptions", "crop_segments", "lifter_matrix"]
