@@ -81,7 +81,7 @@ def logistic_probe(train_x, train_y, test_x, test_y) -> float:
     return float((clf.predict(np.stack([pooled(c) for c in test_x])) == np.asarray(test_y)).mean())
 
 
-def cnn_probe(train_x, train_y, test_x, test_y, epochs: int = 40, seed: int = 0) -> float:
+def cnn_probe(train_x, train_y, test_x, test_y, epochs: int = 20, seed: int = 0) -> float:
     """A two-layer CNN with a masked mean over time (``aekit.models.voice.SpeakerClassifier``),
     trained with Adam on whole code sequences ``(T, F)``."""
     from aekit.models.voice import SpeakerClassifier

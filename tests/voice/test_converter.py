@@ -83,3 +83,40 @@ def test_broken_model_folders_are_clear_errors(tiny_model_dir, tmp_path, monkeyp
     monkeypatch.setattr(aekit.voice, "PRETRAINED", tmp_path / "no-weights")
     with pytest.raises(FileNotFoundError, match="scripts/train_voice_model.py"):
         load_converter(None)
+
+
+def test_fine_tuning_starts_from_the_given_weights(tiny_converter, tiny_corpus):
+    TINY = tiny_converter.get_params()  # the shared tiny recipe
+    idx = tiny_corpus.select("train")
+    mels = [tiny_converter.unstandardise(tiny_converter.mel(tiny_corpus.wave(i), tiny_corpus.sr)) for i in idx]
+    # zero epochs of training would be the initial weights: one epoch at a tiny rate stays close to them
+    tuned = VoiceConverter(**{**TINY, "epochs": 1, "lr": 1e-7}).fit_features(mels, init=tiny_converter)
+    fresh = VoiceConverter(**{**TINY, "epochs": 1, "lr": 1e-7}).fit_features(mels)
+    a, b = tiny_converter.model_.state_dict(), tuned.model_.state_dict()
+    near = max(float((a[k] - b[k]).abs().max()) for k in a)
+    far = max(float((a[k] - fresh.model_.state_dict()[k]).abs().max()) for k in a)
+    assert near < 1e-3 < far
+    other = VoiceConverter(**{**TINY, "latent_dim": 6})
+    with pytest.raises(Exception, match="does not match this converter's architecture"):
+        other.fit_features(mels, init=tiny_converter)
+
+
+def test_the_speaker_code_steers_the_voice(tiny_converter, tiny_corpus):
+    """Quality, on real (synthesised) speech: a man's sentence converted with a woman's reference comes
+    out with her spectral colouring, and with his own reference with his (fixed seed, margin)."""
+    TINY = tiny_converter.get_params()
+    idx = tiny_corpus.select("train")
+    vc = VoiceConverter(**{**TINY, "epochs": 12}).fit([tiny_corpus.wave(i) for i in idx], tiny_corpus.sr)
+    names = [s.name for s in tiny_corpus.speakers]
+    ev = {(tiny_corpus.utterances[i].speaker, tiny_corpus.utterances[i].sentence): i
+          for i in tiny_corpus.select("eval")}
+    (man, woman), sentences = names[:2], sorted({k for _, k in ev})
+    wave = lambda spk, k: tiny_corpus.wave(ev[(spk, k)])  # noqa: E731
+    profile = lambda w: vc.mel(w, tiny_corpus.sr).mean(1)  # noqa: E731 - the voice's average spectrum
+    src = wave(man, sentences[0])
+    to_woman = vc.convert(src, wave(woman, sentences[1]), tiny_corpus.sr)
+    to_man = vc.convert(src, wave(man, sentences[1]), tiny_corpus.sr)
+    pm, pw = profile(wave(man, sentences[0])), profile(wave(woman, sentences[0]))
+    d = lambda p, q: float(np.linalg.norm(p - q))  # noqa: E731
+    assert d(profile(to_woman), pw) < 0.8 * d(profile(to_woman), pm)
+    assert d(profile(to_man), pm) < 0.8 * d(profile(to_man), pw)

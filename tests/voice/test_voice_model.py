@@ -8,7 +8,7 @@ import torch
 from aekit import ModelConfig, TrainConfig, create_model
 from aekit.context import Context
 from aekit.errors import ConfigError, DataError
-from aekit.models.voice import AdaINVC, VQVC, crop_segments
+from aekit.models.voice import AdaINVC, VQVC, crop_segments, lifter_matrix
 
 N_MELS = 12
 
@@ -56,6 +56,23 @@ def test_instance_norm_strips_channel_statistics_from_the_content_code():
     # the same content in another voice: the speaker code moves, more than the content code
     d_spk = (m.speaker(x) - m.speaker(shifted)).norm() / m.speaker(x).norm()
     assert d_spk > 0.05
+
+
+def test_the_content_lifter_keeps_the_envelope_and_drops_the_ripple():
+    n = 40
+    assert torch.allclose(lifter_matrix(n, n), torch.eye(n), atol=1e-5)  # keep all: the identity
+    bands = torch.arange(n, dtype=torch.float32)
+    envelope = torch.cos(bands / n * 3.1)  # slow along frequency: what is said
+    ripple = 0.5 * torch.cos(bands * 2.5)  # fast: the harmonics of the voice's pitch
+    smooth = lifter_matrix(n, 8) @ (envelope + ripple)
+    assert (smooth - envelope).abs().max() < 0.1 and (envelope + ripple - envelope).abs().max() > 0.4
+    # the model's content code then ignores a ripple added to the input; without the lifter it does not
+    x = torch.randn(1, N_MELS, 30)
+    rip = x + 0.8 * torch.cos(torch.arange(N_MELS) * 2.9)[None, :, None] * torch.randn(1, 1, 30)
+    lifted, plain = model(content_lifter=4), model()
+    d = lambda m: (m.content(x)[0].z - m.content(rip)[0].z).norm() / m.content(x)[0].z.norm()  # noqa: E731
+    assert d(lifted) < 0.5 * d(plain)
+    assert lifted.state_dict().keys() == plain.state_dict().keys()  # a fixed matrix, not a weight
 
 
 def test_segments_are_random_windows_of_real_frames():
@@ -117,6 +134,7 @@ def test_vqvc_takes_the_speaker_from_the_quantisation_residual():
     (dict(model_options={"reference": "elsewhere"}), "reference='elsewhere'"),
     (dict(model_options={"segment": 2}), "segment=2 must be a whole number >= 8"),
     (dict(model="vqvc"), "vqvc quantises the content code: use bottleneck='vq'"),
+    (dict(model_options={"content_lifter": -1}), "content_lifter=-1"),
 ])
 def test_bad_configurations_are_clear_errors(kwargs, match):
     cfg = dict(input_shape=(N_MELS, None), net="conv1d", model="adain_vc", model_options={})

@@ -174,9 +174,11 @@ class VoiceConverter:
         return self.fit_features(logmels, speakers, resume=resume)
 
     def fit_features(self, logmels: Sequence[np.ndarray], speakers: Sequence[int] | None = None, *,
-                     resume: bool = False) -> "VoiceConverter":
+                     resume: bool = False, init: "VoiceConverter | None" = None) -> "VoiceConverter":
         """Train on log-mel spectrograms as :func:`aekit.voice.features.log_mel` makes them (of
-        trimmed, loudness-normalised waves at ``features.sr``), e.g. a cache of them."""
+        trimmed, loudness-normalised waves at ``features.sr``), e.g. a cache of them. ``init``: a
+        fitted converter of the same architecture whose weights training starts from (fine-tuning
+        to new speakers; the feature standardisation is fitted anew on these spectrograms)."""
         n_mels = self.features.n_mels
         bad = [i for i, m in enumerate(logmels) if np.ndim(m) != 2 or np.shape(m)[0] != n_mels or np.shape(m)[1] < 2]
         if bad:
@@ -195,6 +197,13 @@ class VoiceConverter:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             model = create_model(mcfg)
+            if init is not None:
+                init._check_fitted()
+                try:
+                    model.load_state_dict(init.model_.state_dict())
+                except RuntimeError as exc:
+                    raise ConfigError(f"init={init!r} does not match this converter's architecture ({exc}); "
+                                      "fine-tune with the same model, net and bottleneck settings.") from None
             self.history_ = Trainer(tcfg).fit(model, DatasetSource(data), resume=resume)
         self.model_ = model.cpu().eval()
         self.model_config_ = mcfg

@@ -82,18 +82,36 @@ def log_mel(wave: np.ndarray, cfg: FeatureConfig = FeatureConfig()) -> np.ndarra
 def griffin_lim(logmel: np.ndarray, cfg: FeatureConfig = FeatureConfig(), n_iter: int = 48,
                 seed: int = 0) -> np.ndarray:
     """A waveform at ``cfg.sr`` whose log-mel spectrogram approximates ``logmel`` ``(n_mels, frames)``."""
-    import librosa
-
     logmel = np.asarray(logmel, dtype=np.float32)
     if logmel.ndim != 2 or logmel.shape[0] != cfg.n_mels:
         raise DataError(f"griffin_lim needs a log-mel spectrogram ({cfg.n_mels}, frames); got shape {logmel.shape}.")
     _, inverse = _filters(cfg)
     linear = np.maximum(inverse @ np.exp(logmel), 0.0)
     rng = np.random.default_rng(seed)  # the same output for the same input: a random initial phase, seeded
-    wave = librosa.griffinlim(linear, n_iter=n_iter, hop_length=cfg.hop, n_fft=cfg.n_fft, center=True,
-                              momentum=0.99, init="random", random_state=rng,
-                              length=(logmel.shape[1] - 1) * cfg.hop)
-    return wave.astype(np.float32)
+    return _fast_griffin_lim(linear, rng.random(linear.shape), cfg, n_iter, momentum=0.99,
+                             length=(logmel.shape[1] - 1) * cfg.hop)
+
+
+def _fast_griffin_lim(magnitudes: np.ndarray, phase01: np.ndarray, cfg: FeatureConfig, n_iter: int, momentum: float,
+                      length: int) -> np.ndarray:
+    """The fast Griffin-Lim iteration (librosa's ``griffinlim``, same update and padding) on torch's
+    STFT, which builds its window once: several times faster on one CPU thread."""
+    import torch
+
+    window = torch.hann_window(cfg.n_fft, periodic=True)
+    kw = dict(n_fft=cfg.n_fft, hop_length=cfg.hop, window=window, center=True)
+    mags = torch.from_numpy(np.asarray(magnitudes, dtype=np.float32))
+    angles = torch.polar(torch.ones_like(mags), 2 * np.pi * torch.from_numpy(phase01).float())
+    rebuilt = torch.zeros_like(angles)
+    with torch.no_grad():
+        for _ in range(n_iter):
+            previous = rebuilt
+            inverse = torch.istft(mags * angles, length=length, **kw)
+            rebuilt = torch.stft(inverse, pad_mode="constant", return_complex=True, **kw)
+            angles = rebuilt - (momentum / (1 + momentum)) * previous
+            angles = angles / (angles.abs() + 1e-16)
+        wave = torch.istft(mags * angles, length=length, **kw)
+    return wave.numpy().astype(np.float32)
 
 
 __all__ = ["FeatureConfig", "LOG_FLOOR", "griffin_lim", "log_mel", "magnitude"]

@@ -56,13 +56,17 @@ def verifies(embedding: np.ndarray, target_refs: np.ndarray, source_refs: np.nda
     return bool(e @ ct > e @ cs)
 
 
-def median_f0(wave: np.ndarray, sr: int, fmin: float = 50.0, fmax: float = 500.0) -> float:
-    """Median F0 in Hz over the voiced frames of ``wave`` (pYIN); NaN if none is voiced."""
+def median_f0(wave: np.ndarray, sr: int, fmin: float = 50.0, fmax: float = 500.0, top_db: float = 25.0) -> float:
+    """Median F0 in Hz of ``wave`` (YIN, de Cheveigne & Kawahara 2002) over its loud frames (within
+    ``top_db`` of the loudest: speech, mostly voiced); NaN if there are none."""
     import librosa
 
-    f0, voiced, _ = librosa.pyin(np.asarray(wave, dtype=np.float32), fmin=fmin, fmax=fmax, sr=sr,
-                                 frame_length=1024 if sr >= 16000 else 512)
-    f0 = f0[voiced & np.isfinite(f0)]
+    wave = np.asarray(wave, dtype=np.float32)
+    frame = 1024 if sr >= 16000 else 512
+    f0 = librosa.yin(wave, fmin=fmin, fmax=fmax, sr=sr, frame_length=frame, hop_length=frame // 4)
+    rms = librosa.feature.rms(y=wave, frame_length=frame, hop_length=frame // 4)[0][:len(f0)]
+    loud = rms >= rms.max() * 10 ** (-top_db / 20) if len(rms) and rms.max() > 0 else np.zeros(len(f0), bool)
+    f0 = f0[:len(loud)][loud & np.isfinite(f0[:len(loud)])]
     return float(np.median(f0)) if len(f0) else float("nan")
 
 
