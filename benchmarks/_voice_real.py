@@ -12,14 +12,18 @@ that of the source's (less the source prompt).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from aekit.atomic import atomic_file, write_text
 from aekit.data import speech
-from aekit.voice import VoiceConverter
+from aekit.errors import DataError
+from aekit.voice import FeatureConfig, VoiceConverter
 from aekit.voice.converter import utterance_log_mel
 from aekit.voice.metrics import verifies
 
@@ -30,35 +34,62 @@ MIN_EVAL_SECONDS = 1.5
 
 
 class RealSpeakers:
-    """The recorded prompts at the judge's rate, split into training and held-out prompts."""
+    """The recorded prompts: training log-mels (the model's features) and held-out waves at the judge's
+    rate. Read once, then kept in the cache folder (decoding and resampling 2,300 files is slow)."""
 
     def __init__(self, speakers=speech.ASTERISK_SPEAKERS, max_files: int | None = None, n_eval: int = 4,
-                 pool: int = 16) -> None:
+                 pool: int = 16, features: FeatureConfig = FeatureConfig()) -> None:
         self.names = [s.name for s in speakers]
-        self.root = {s.name: Path(s.folder) for s in speakers}
-        self.train: dict[str, list[np.ndarray]] = {n: [] for n in self.names}
-        self.held: dict[str, list[tuple[str, np.ndarray]]] = {n: [] for n in self.names}
-        counts = {n: 0 for n in self.names}
-        for name, path, wave in speech.load_speaker_folders(speakers, sr=JUDGE_SR, max_files=max_files,
-                                                            progress=False):
-            i = counts[name]
-            counts[name] += 1
-            if i % HOLD_OUT_EVERY == 0:  # held out; the first `pool` long enough are judged
-                if len(wave) >= MIN_EVAL_SECONDS * JUDGE_SR and len(self.held[name]) < pool:
-                    key = str(path.relative_to(self.root[name]).with_suffix(""))
-                    self.held[name].append((key, wave))
-            else:
-                self.train[name].append(wave)
+        spec = {"speakers": [(s.name, s.folder) for s in speakers], "max_files": max_files, "pool": pool,
+                "every": HOLD_OUT_EVERY, "min_eval": MIN_EVAL_SECONDS, "features": features.to_dict()}
+        key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+        cache = speech.cache_dir() / "voice_benchmark" / f"real-data-{key}"
+        if not (cache / "meta.json").exists():
+            self._read(speakers, max_files, pool, features, cache)
+        meta = json.loads((cache / "meta.json").read_text())
+        with np.load(cache / "data.npz") as z:
+            self.train_mels = {n: np.split(z[f"mel|{n}"], z[f"off|{n}"], axis=1) for n in self.names}
+            self.held = {n: [(k, z[f"held|{n}|{i}"]) for i, k in enumerate(meta["held_keys"][n])] for n in self.names}
+        self.files, self.train_seconds = meta["files"], meta["train_seconds"]
         # a trial uses two prompts of the target (reference, oracle) and leaves at least one for its centroid
         self.n_eval = min([n_eval] + [len(h) - 2 for h in self.held.values()])
         if self.n_eval < 1:
             raise RuntimeError(f"too few held-out prompts of {MIN_EVAL_SECONDS} s or more: "
                                f"{ {n: len(h) for n, h in self.held.items()} }")
-        self.files = counts
+
+    def _read(self, speakers, max_files, pool, features, cache: Path) -> None:
+        root = {s.name: Path(s.folder) for s in speakers}
+        mels = {n: [] for n in self.names}
+        held: dict[str, list] = {n: [] for n in self.names}
+        counts, seconds = {n: 0 for n in self.names}, {n: 0.0 for n in self.names}
+        for name, path, wave in speech.load_speaker_folders(speakers, sr=JUDGE_SR, max_files=max_files,
+                                                            progress=False):
+            i = counts[name]
+            counts[name] += 1
+            if i % HOLD_OUT_EVERY == 0:  # held out; the first `pool` long enough are judged
+                if len(wave) >= MIN_EVAL_SECONDS * JUDGE_SR and len(held[name]) < pool:
+                    held[name].append((str(path.relative_to(root[name]).with_suffix("")), wave))
+            else:
+                try:
+                    mels[name].append(utterance_log_mel(wave, JUDGE_SR, features, f"a prompt of {name}"))
+                    seconds[name] += len(wave) / JUDGE_SR
+                except DataError:  # too little sound once the silence is trimmed
+                    pass
+        arrays = {}
+        for n in self.names:
+            arrays[f"mel|{n}"] = np.concatenate(mels[n], axis=1)
+            arrays[f"off|{n}"] = np.cumsum([m.shape[1] for m in mels[n]])[:-1]
+            arrays.update({f"held|{n}|{i}": w for i, (_, w) in enumerate(held[n])})
+        with atomic_file(cache / "data.npz") as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+        meta = {"files": counts, "train_seconds": {n: round(v, 1) for n, v in seconds.items()},
+                "held_keys": {n: [k for k, _ in held[n]] for n in self.names}}
+        write_text(cache / "meta.json", json.dumps(meta, indent=1))
 
     def summary(self) -> dict:
-        return {n: {"files": self.files[n], "train": len(self.train[n]), "held_out_eval": len(self.held[n]),
-                    "train_seconds": round(sum(len(w) for w in self.train[n]) / JUDGE_SR, 1)} for n in self.names}
+        return {n: {"files": self.files[n], "train": len(self.train_mels[n]), "held_out_eval": len(self.held[n]),
+                    "train_seconds": self.train_seconds[n]} for n in self.names}
 
     def trials(self) -> list[tuple[str, str, int]]:
         return [(s, t, j) for s, t in itertools.permutations(self.names, 2) for j in range(self.n_eval)]
@@ -71,9 +102,8 @@ def fine_tune(base: VoiceConverter, data: RealSpeakers, recipe: dict, seed: int,
         return VoiceConverter.load(folder)
     mels, labels = [], []
     for k, name in enumerate(data.names):
-        for w in data.train[name]:
-            mels.append(utterance_log_mel(w, JUDGE_SR, base.features, f"a prompt of {name}"))
-            labels.append(k)
+        mels += data.train_mels[name]
+        labels += [k] * len(data.train_mels[name])
     params = {**base.get_params(), **recipe, "random_state": seed, "n_threads": 1}
     vc = VoiceConverter(**{k: v for k, v in params.items()}, features=base.features)
     vc.fit_features(mels, labels, init=base)

@@ -15,7 +15,7 @@ OPTIONS = {
     "conditional": {"model_options": {"classes": 3}, "cond": "labels"},
     "adversarial": {"model_options": {"disc_hidden": [8]}, "cond": None},
     # voice conversion (tests/voice covers it through VoiceConverter)
-    "adain_vc": {"model_options": {"speaker_dim": 4, "speaker_channels": [8], "segment": 16, "speakers": 3,
+    "adain_vc": {"model_options": {"speaker_dim": 4, "speaker_channels": [8], "segment": 16, "speakers": 3, "content_lifter": 4,
                                    "adversarial_weight": 0.1},
                  "cond": None, "config": _VOICE, "data": "sequences", "estimator": False},
     "vqvc": {"model_options": {"speaker_dim": 4, "segment": 16}, "cond": None, "data": "sequences", "estimator": False,

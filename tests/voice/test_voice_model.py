@@ -65,7 +65,7 @@ def test_the_content_lifter_keeps_the_envelope_and_drops_the_ripple():
     envelope = torch.cos(bands / n * 3.1)  # slow along frequency: what is said
     ripple = 0.5 * torch.cos(bands * 2.5)  # fast: the harmonics of the voice's pitch
     smooth = lifter_matrix(n, 8) @ (envelope + ripple)
-    assert (smooth - envelope).abs().max() < 0.1 and (envelope + ripple - envelope).abs().max() > 0.4
+    assert (smooth - envelope).abs().max() < 0.15 and ripple.abs().max() > 0.45  # ripple cut to a third or less
     # the model's content code then ignores a ripple added to the input; without the lifter it does not
     x = torch.randn(1, N_MELS, 30)
     rip = x + 0.8 * torch.cos(torch.arange(N_MELS) * 2.9)[None, :, None] * torch.randn(1, 1, 30)
