@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from aekit.data.speech import synthesize_corpus  # noqa: E402
 from aekit.voice import PRETRAINED, VoiceConverter  # noqa: E402
-from voice_conversion import RECIPE, SEED, model_dir, train_synthetic  # noqa: E402
+from voice_conversion import RECIPE, SEED, train_synthetic  # noqa: E402
 
 
 def main() -> None:
@@ -36,8 +36,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     t0 = time.perf_counter()
-    cached = model_dir("main", RECIPE, quick=False)
-    if args.retrain and (cached / "config.json").exists():
+    if args.retrain:
         vc = VoiceConverter(**RECIPE, random_state=SEED, n_threads=1)
         corpus = synthesize_corpus()
         mels, train = corpus.log_mels(), corpus.select("train")

@@ -101,22 +101,19 @@ def test_fine_tuning_starts_from_the_given_weights(tiny_converter, tiny_corpus):
         other.fit_features(mels, init=tiny_converter)
 
 
-def test_the_speaker_code_steers_the_voice(tiny_converter, tiny_corpus):
-    """Quality, on real (synthesised) speech: a man's sentence converted with a woman's reference comes
-    out with her spectral colouring, and with his own reference with his (fixed seed, margin)."""
-    TINY = tiny_converter.get_params()
-    idx = tiny_corpus.select("train")
-    vc = VoiceConverter(**{**TINY, "epochs": 12}).fit([tiny_corpus.wave(i) for i in idx], tiny_corpus.sr)
+def test_the_bundled_model_steers_the_voice(tiny_corpus):
+    """Quality, on real (synthesised) speech: with the bundled model, a man's new sentence decoded
+    with a woman's reference comes out with a spectral colouring nearer hers than when decoded with
+    his own reference, and the other way round (log-mels, before the vocoder; margins of 20 %)."""
+    vc = load_converter(None)
     names = [s.name for s in tiny_corpus.speakers]
     ev = {(tiny_corpus.utterances[i].speaker, tiny_corpus.utterances[i].sentence): i
           for i in tiny_corpus.select("eval")}
-    (man, woman), sentences = names[:2], sorted({k for _, k in ev})
-    wave = lambda spk, k: tiny_corpus.wave(ev[(spk, k)])  # noqa: E731
-    profile = lambda w: vc.mel(w, tiny_corpus.sr).mean(1)  # noqa: E731 - the voice's average spectrum
-    src = wave(man, sentences[0])
-    to_woman = vc.convert(src, wave(woman, sentences[1]), tiny_corpus.sr)
-    to_man = vc.convert(src, wave(man, sentences[1]), tiny_corpus.sr)
-    pm, pw = profile(wave(man, sentences[0])), profile(wave(woman, sentences[0]))
+    (man, woman), (k0, k1) = names[:2], sorted({k for _, k in ev})
+    mel = lambda spk, k: vc.mel(tiny_corpus.wave(ev[(spk, k)]), tiny_corpus.sr)  # noqa: E731
+    src = mel(man, k0)
+    to_woman, to_man = vc.convert_mel(src, mel(woman, k1)).mean(1), vc.convert_mel(src, mel(man, k1)).mean(1)
+    pm, pw = mel(man, k0).mean(1), mel(woman, k0).mean(1)  # each voice's average spectrum, this sentence
     d = lambda p, q: float(np.linalg.norm(p - q))  # noqa: E731
-    assert d(profile(to_woman), pw) < 0.8 * d(profile(to_woman), pm)
-    assert d(profile(to_man), pm) < 0.8 * d(profile(to_man), pw)
+    assert d(to_woman, pw) < 0.8 * d(to_man, pw)
+    assert d(to_man, pm) < 0.8 * d(to_woman, pm)
