@@ -10,12 +10,12 @@ from aekit.plots import grid_layout
 
 
 def read_grid(path, n_rows: int, n_cols: int, image_hw: tuple[int, int], row_labels=None,
-              title: str | None = None) -> np.ndarray:
+              title: str | None = None, captions: list[str] | None = None) -> np.ndarray:
     """The decoded PNG's images as ``(n_rows, n_cols, H, W)`` grey values 0..255; also checks that the
     canvas has exactly the size of such a grid (no more rows or columns than expected)."""
     png = np.asarray(Image.open(path).convert("RGB")).astype(np.int64)
     labels = row_labels or [""] * n_rows
-    lay = grid_layout(image_hw, labels, title)
+    lay = grid_layout(image_hw, labels, title, captions)
     assert png.shape[:2] == (lay.top + n_rows * lay.step_y, lay.left + n_cols * lay.step_x), png.shape
     assert (png[..., 0] == png[..., 1]).all() and (png[..., 1] == png[..., 2]).all()  # grey images
     return np.stack([np.stack([lay.cell(png[..., 0], i, j, image_hw) for j in range(n_cols)])

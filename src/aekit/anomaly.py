@@ -109,7 +109,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     ----------
     autoencoder : an unfitted ``aekit.AutoEncoder`` to clone and train, or ``None`` for a default
         chosen from the data shape (``default_autoencoder``).
-    n_estimators : how many auto-encoders to average, or ``"auto"`` (default: 5 for tables of up to
+    n_estimators : how many auto-encoders to average, or ``"auto"`` (default: 6 for tables of up to
         10,000 rows, 1 for images or larger tables). Member ``i`` is seeded ``random_state * n + i``, so two
         detectors with different ``random_state`` share no member.
     contamination : ``"auto"`` (1% of the training data falls below the threshold) or a fraction in (0, 0.5].

@@ -8,8 +8,6 @@ offending value and says how to fix it.
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
-
 
 class AekitError(Exception):
     """Base class of aekit's own exceptions."""
@@ -32,13 +30,29 @@ class CodecError(AekitError, ValueError):
     or made with another model than the one given."""
 
 
-class NotFittedError(AekitError, _SklearnNotFittedError):
-    """The estimator is used before ``fit``.
-
-    A scikit-learn ``NotFittedError`` too (so also ``ValueError`` and ``AttributeError``):
-    code that catches scikit-learn's keeps working.
-    """
-
-
 class NoPriorError(AekitError, ValueError):
     """``sample`` was asked of a model whose bottleneck has no generative prior."""
+
+
+def _not_fitted_error() -> type:
+    """``NotFittedError``, built on first use: it is a scikit-learn ``NotFittedError`` too (so also
+    ``ValueError`` and ``AttributeError``), and importing scikit-learn costs a second that the
+    command line's ``--help`` should not pay."""
+    from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+    class NotFittedError(AekitError, _SklearnNotFittedError):
+        """The estimator is used before ``fit``.
+
+        A scikit-learn ``NotFittedError`` too (so also ``ValueError`` and ``AttributeError``):
+        code that catches scikit-learn's keeps working.
+        """
+
+    NotFittedError.__module__, NotFittedError.__qualname__ = __name__, "NotFittedError"  # picklable
+    return NotFittedError
+
+
+def __getattr__(name: str):
+    if name == "NotFittedError":
+        cls = globals()["NotFittedError"] = _not_fitted_error()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,8 @@ Each corruption is a small named object with one strength, registered in
 ``erase:0.25``     blank one random rectangle covering up to that fraction of
                    each image (random erasing, Zhong et al. 2017,
                    https://arxiv.org/abs/1708.04896)
+``clip``           clip to [0, 1] (``clip:H``: [0, H]) after the noise before it,
+                   as a noisy image stored in its pixel range is
 =================  ==============================================================
 
 Specs combine with the geometric moves of ``aekit.transforms``:
@@ -57,6 +59,19 @@ class Gaussian:
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         return x + self.sigma * torch.randn(x.shape, generator=gen).to(x)
+
+
+@TRANSFORMS.register("clip")
+class Clip:
+    """Clip values to ``[0, high]`` (default 1, the range of images scaled by aekit): put after
+    additive noise (``"gaussian:0.5,clip"``), it trains on noisy images as they are stored, in range,
+    which is what a de-noiser meets when it cleans real files."""
+
+    def __init__(self, strength: float | None = 1.0):
+        self.high = _strength(strength, 1.0, "clip", 1e-6, 1e6, example="clip:1")
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        return x.clamp(0.0, self.high)
 
 
 @TRANSFORMS.register("saltpepper")
@@ -113,12 +128,24 @@ class Erase:
         return x.masked_fill(hole, 0.0)
 
 
-def corrupt(x: np.ndarray, spec: str, seed: int = 0) -> np.ndarray:
+def corrupt(x: np.ndarray, spec: str, seed: int = 0, clip: tuple[float, float] | None = None) -> np.ndarray:
     """Apply a transform spec to a NumPy array (n, d), (n, H, W) or (n, C, H, W); returns float32.
 
     Values are used in the array's own units: pass images in [0, 1] for ``gaussian:0.3``
-    to mean 30% of the pixel range. The same ``seed`` gives the same corruption.
+    to mean 30% of the pixel range. The same ``seed`` gives the same corruption. ``clip=(0, 1)``
+    keeps the result in the pixel range, as a noisy image that is stored and loaded again would
+    be (Gaussian noise of sigma 0.5 otherwise leaves values far outside it).
     """
+    out = _corrupt(x, spec, seed)
+    if clip is not None:
+        lo, hi = (float(v) for v in clip)
+        if not lo < hi:
+            raise ConfigError(f"clip={clip!r} must be (low, high) with low < high, e.g. (0, 1).")
+        out = np.clip(out, lo, hi)
+    return out
+
+
+def _corrupt(x: np.ndarray, spec: str, seed: int) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float32)
     if arr.ndim < 2:
         raise ConfigError(f"corrupt() needs a batch (n, d) or images (n, H, W) / (n, C, H, W); got shape {arr.shape}.")

@@ -52,9 +52,15 @@ GAP = 2  # white pixels between images
 _FONT_PAD = 6
 
 
-def grid_layout(image_hw: tuple[int, int], row_labels: list[str], title: str | None = None) -> GridLayout:
+def _caption_lines(captions: list[str] | None) -> list[list[str]]:
+    return [str(c).split("\n") for c in captions] if captions else []
+
+
+def grid_layout(image_hw: tuple[int, int], row_labels: list[str], title: str | None = None,
+                captions: list[str] | None = None) -> GridLayout:
     """The layout of a grid of ``(H, W)`` images: small images are blown up by a whole factor (about
-    64 pixels a side), so every image pixel stays one exact block of the PNG."""
+    64 pixels a side), so every image pixel stays one exact block of the PNG. ``captions`` (one per
+    column, lines split at newlines) sit above the first row and widen the columns to fit."""
     from PIL import ImageFont
 
     h, w = image_hw
@@ -63,23 +69,33 @@ def grid_layout(image_hw: tuple[int, int], row_labels: list[str], title: str | N
     label_w = max((font.getbbox(label)[2] for label in row_labels if label), default=0)
     left = GAP + (label_w + 2 * _FONT_PAD if label_w else 0)
     top = GAP + (font.getbbox(title)[3] + 2 * _FONT_PAD if title else 0)
-    return GridLayout(zoom, left, top, w * zoom + GAP, h * zoom + GAP)
+    lines = _caption_lines(captions)
+    cap_w = max((font.getbbox(t)[2] for c in lines for t in c if t), default=0)
+    n_lines = max((len(c) for c in lines), default=0)
+    top += n_lines * _line_height(font) + (_FONT_PAD if n_lines else 0)
+    return GridLayout(zoom, left, top, max(w * zoom, cap_w + _FONT_PAD) + GAP, h * zoom + GAP)
+
+
+def _line_height(font) -> int:
+    return font.getbbox("Ag")[3] + 2
 
 
 def image_grid(rows: list[np.ndarray], row_labels: list[str], path: str | os.PathLike,
-               vmin: float = 0.0, vmax: float = 1.0, title: str | None = None) -> Path:
+               vmin: float = 0.0, vmax: float = 1.0, title: str | None = None,
+               captions: list[str] | None = None) -> Path:
     """One row per array of images (each ``(n, H, W)`` or ``(n, C, H, W)``), saved as a PNG.
 
     Pixels are exact, not resampled: value ``v`` is drawn as grey ``round(255 * (v - vmin) /
     (vmax - vmin))`` (clipped to 0..255), each image at the place :func:`grid_layout` gives, so a
-    grid can be read back and compared with the arrays it shows.
+    grid can be read back and compared with the arrays it shows. ``captions`` name the columns
+    (e.g. the file each image came from and its score).
     """
     from PIL import Image, ImageDraw, ImageFont
 
     n = min(len(r) for r in rows)
     first = _as_display(rows[0][0])
     h, w = first.shape[:2]
-    lay = grid_layout((h, w), row_labels, title)
+    lay = grid_layout((h, w), row_labels, title, captions)
     font = ImageFont.load_default()
     width = max(lay.left + n * lay.step_x, font.getbbox(title)[2] + 2 * GAP if title else 0)  # a long title fits
     canvas = Image.new("RGB", (width, lay.top + len(rows) * lay.step_y), "white")
@@ -100,6 +116,14 @@ def image_grid(rows: list[np.ndarray], row_labels: list[str], path: str | os.Pat
             draw.text((lay.left - _FONT_PAD, y), label, fill="black", font=font, anchor="rm")
     if title:
         draw.text((GAP, GAP + _FONT_PAD), title, fill="black", font=font, anchor="lt")
+    lines = _caption_lines(captions)
+    if lines:
+        n_lines = max(len(c) for c in lines)
+        y0 = lay.top - _FONT_PAD // 2 - n_lines * _line_height(font)
+        for j, caption in enumerate(lines[:n]):
+            for k, text in enumerate(caption):
+                draw.text((lay.left + j * lay.step_x, y0 + k * _line_height(font)), text, fill="black", font=font,
+                          anchor="lt")
     with atomic_file(path) as tmp:
         canvas.save(tmp, format="PNG")
     return Path(path)

@@ -323,6 +323,12 @@ class Trainer:
         extra_meta = _jsonable(extra_meta)
         if resume and cfg.checkpoint_dir and checkpoint_exists(Path(cfg.checkpoint_dir) / "last"):
             history, best_state = self._load_state(model, opts, gen, extra_meta)
+            if rank == 0:  # say so: a resumed run must not look like a fresh one
+                print(f"resumed from epoch {history.epochs_run} of {cfg.epochs} "
+                      f"({Path(cfg.checkpoint_dir) / 'last'})", file=sys.stderr, flush=True)
+        elif resume and rank == 0:
+            where = f"in {cfg.checkpoint_dir!r}" if cfg.checkpoint_dir else "(no checkpoint_dir is set)"
+            print(f"nothing to resume {where}: training from epoch 0", file=sys.stderr, flush=True)
         bad_epochs = 0 if history.best_epoch < 0 else history.epochs_run - 1 - history.best_epoch
         multi = len(specs) > 1
         shown_terms = tuple(getattr(contract, "shown_terms", ()))

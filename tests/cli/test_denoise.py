@@ -57,7 +57,7 @@ def test_denoise_one_png_writes_that_image_and_a_folder_one_png_each(digits_dae,
         Image.fromarray(np.clip(np.rint(noisy[i]), 0, 255).astype(np.uint8)).save(folder / f"{i}.png")
     assert main(["denoise", "--model", str(digits_dae), "--input", str(folder), "-o", str(tmp_path / "cleaned")]) == 0
     written = sorted(p.name for p in (tmp_path / "cleaned").iterdir())
-    assert written == ["denoised_0.png", "denoised_1.png", "denoised_2.png"]
+    assert written == ["0.png", "1.png", "2.png"]  # the input files' names, not new ones
 
 
 def test_corrupt_option_writes_a_comparison_grid(digits_dae, tmp_path, capsys):
@@ -65,16 +65,32 @@ def test_corrupt_option_writes_a_comparison_grid(digits_dae, tmp_path, capsys):
     assert main(["denoise", "--model", str(digits_dae), "--input", "digits:test", "--corrupt", "mask:0.3",
                  "-o", str(out)]) == 0
     assert "first 16" in capsys.readouterr().out
-    # row 1: the first 16 inputs corrupted as --corrupt does (seed 0), row 2: what the model makes of them
+    # rows: the first 16 inputs, corrupted as --corrupt does (seed 0), and what the model makes of them,
+    # all drawn in the data's own units (0..16 for these digits)
     ae = aekit.AutoEncoder.load(digits_dae)
     X = aekit.load_dataset("digits").X_test[:16].astype(np.float32)
-    noisy = ae.scaler_.inverse_transform(corrupt(ae.scaler_.transform(X), "mask:0.3", seed=0))
+    noisy = ae.scaler_.inverse_transform(corrupt(ae.scaler_.transform(X), "mask:0.3", seed=0, clip=(0, 1)))
     clean = ae.reconstruct(noisy)
-    lo, hi = min(noisy.min(), clean.min()), max(noisy.max(), clean.max())
-    grid = read_grid(out, 2, 16, (8, 8), ["input", "denoised"])
-    assert_pixels_match(grid[0], noisy, lo, hi)
-    assert_pixels_match(grid[1], clean, lo, hi)
-    assert np.abs(grid[0] - grid[1]).mean() > 5  # the two rows differ: the noise was removed, not copied
+    grid = read_grid(out, 3, 16, (8, 8), ["input", "mask:0.3", "de-noised"])
+    assert_pixels_match(grid[0], X, 0, 16)
+    assert_pixels_match(grid[1], noisy, 0, 16)
+    assert_pixels_match(grid[2], clean, 0, 16)
+    assert np.abs(grid[1] - grid[2]).mean() > 5  # the two rows differ: the noise was removed, not copied
+
+
+def test_strong_noise_does_not_grey_out_the_clean_rows(digits_dae, tmp_path):
+    """Gaussian noise of sigma 1 once stretched the grid's scale to the noise's range, so clean digits
+    showed grey on grey; each row is drawn in the data's units, with the noisy input clipped to them."""
+    out = tmp_path / "demo.png"
+    assert main(["denoise", "--model", str(digits_dae), "--input", "digits:test", "--corrupt", "gaussian:1",
+                 "-o", str(out)]) == 0
+    grid = read_grid(out, 3, 16, (8, 8), ["input", "gaussian:1", "de-noised"])
+    X = aekit.load_dataset("digits").X_test[:16]
+    assert_pixels_match(grid[0], X, 0, 16)
+    background = X == 0
+    assert (grid[0][background] == 0).all()  # black stays black, white stays white
+    assert (grid[0][X == 16] == 255).all()
+    assert grid[1].min() == 0 and grid[1].max() == 255  # the noisy row is clipped to the range, not rescaled
 
 
 def test_plain_model_gets_a_note_and_bad_specs_one_line_errors(tmp_path, capsys):

@@ -56,13 +56,17 @@ def test_explain_writes_error_maps_for_images(tmp_path, capsys):
     assert main(["detect", "score", "--model", str(model), "--data", str(new), "-o", str(tmp_path / "s.csv"),
                  "--explain", str(png)]) == 0
     assert "8 highest scores" in capsys.readouterr().out
-    # row 1: the 8 highest-scoring samples, row 2: their error maps, each row scaled to [0, 1]
+    # row 1: the 8 highest-scoring samples, row 2: their error maps, each row scaled to [0, 1]; each
+    # column captioned with the sample's index and score, so the picture says which sample is which
     det = aekit.AnomalyDetector.load(model)
     X = np.load(new)
-    worst = np.argsort(-det.anomaly_score(X))[:8]
+    score = det.anomaly_score(X)
+    worst = np.argsort(-score)[:8]
     maps = det.explain(X[worst])
     imgs = X[worst]
-    grid = read_grid(png, 2, 8, (8, 8), ["most abnormal", "error map"])
+    captions = [f"#{i}\nscore {score[i]:.3g}" for i in worst]
+    title = f"threshold {det.threshold_:.3g}; brighter map = worse reconstruction"
+    grid = read_grid(png, 2, 8, (8, 8), ["most abnormal", "error map"], title=title, captions=captions)
     assert_pixels_match(grid[0], imgs, imgs.min(), imgs.max())
     assert_pixels_match(grid[1], maps, 0, maps.max())
 
@@ -89,7 +93,13 @@ def test_bad_input_is_one_clear_line(cancer_detector, tmp_path, capsys):
     assert not (tmp_path / "s.csv").exists()  # nothing half-written
     rc = main(["detect", "score", "--model", str(model), "--data", "breast_cancer:test", "-o",
                str(tmp_path / "s.csv"), "--explain", str(tmp_path / "x.png")])
-    assert rc == 2 and "table rows" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert rc == 2 and "table rows" in captured.err
+    # refused before any work: no CSV written, nothing reported as done
+    assert not (tmp_path / "s.csv").exists() and "flagged" not in captured.out
+    rc = main(["detect", "score", "--model", str(model), "--data", "breast_cancer:test", "-o",
+               str(tmp_path / "s.txt")])
+    assert rc == 2 and ".csv" in capsys.readouterr().err and not (tmp_path / "s.txt").exists()
 
 
 def test_a_plain_model_or_bad_contamination_is_refused(tmp_path, capsys):

@@ -47,8 +47,11 @@ def test_sample_writes_a_grid_or_the_array(vq_model, tmp_path):
 def test_reconstruct_png_shows_the_reconstructions_of_the_first_16(vq_model, tmp_path):
     png = tmp_path / "r.png"
     assert main(["reconstruct", "--model", str(vq_model), "--input", "digits:test", "-o", str(png)]) == 0
-    R = aekit.AutoEncoder.load(vq_model).reconstruct(aekit.load_dataset("digits").X_test[:16])
-    assert_pixels_match(read_grid(png, 1, 16, (8, 8))[0], R, R.min(), R.max())
+    X = aekit.load_dataset("digits").X_test[:16]
+    R = aekit.AutoEncoder.load(vq_model).reconstruct(X)
+    grid = read_grid(png, 2, 16, (8, 8), ["input", "rebuilt"])  # each input above its reconstruction
+    assert_pixels_match(grid[0], X, 0, 16)  # in the data's units (digits: 0..16)
+    assert_pixels_match(grid[1], R, 0, 16)
 
 
 def test_interpolate_joins_two_inputs(vq_model, tmp_path):

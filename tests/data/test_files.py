@@ -232,7 +232,7 @@ def test_save_array_replaces_existing_file_whole(tmp_path):
     path = tmp_path / "out.csv"
     save_array(path, np.ones((50, 10)))
     save_array(path, np.zeros((2, 2)))
-    assert path.read_text() == "0,0\n0,0\n"  # no tail of the longer old file
+    assert path.read_text() == "x0,x1\n0,0\n0,0\n"  # the header, the new rows, no tail of the longer old file
     assert _others(path) == []
 
 

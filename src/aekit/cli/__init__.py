@@ -7,10 +7,11 @@ import importlib
 import sys
 
 from .._version import __version__
-from ..errors import AekitError
-# Imported lazily so that ``torchrun -m aekit.cli.train`` runs that module fresh as __main__.
+# Imported when the parser is built, not before, so that ``torchrun -m aekit.cli.train`` runs that
+# module fresh as __main__. Subcommand modules import nothing heavy at the top (torch, scikit-learn
+# load inside their run functions): ``aekit --help`` must not wait for them.
 SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "denoise", "detect",
-               "compress", "decompress", "train-codec", "convert", "speakers", "info"]
+               "compress", "decompress", "train-codec", "convert", "speakers", "serve", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for commands that relaunch themselves
+    from ..errors import AekitError
     from ..threads import using_threads
 
     try:

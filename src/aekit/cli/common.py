@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,24 +14,78 @@ from .. import params
 from ..data import list_datasets, load_array, load_dataset, save_array
 from ..errors import ConfigError
 
+# What each kind of -o accepts; a command checks its output before any work (a wrong suffix must
+# not cost a training run or leave half the outputs written).
+OUTPUT_KINDS = {"array": (".npy", ".csv"), "image": (".png",), "report": (".csv",)}
 
-def formatter(prog: str) -> argparse.RawDescriptionHelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+def formatter(prog: str) -> argparse.HelpFormatter:
+    return _Formatter(prog, max_help_position=32)
 
 
-def load_input(spec: str, image_size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """``spec`` is a bundled dataset (``mnist``, ``mnist:test``) or a file/folder path.
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' layout; adds "(default: X)" to every option that has a default and does
+    not say it already, so no flag hides what it does when left out."""
 
-    Returns ``(X, labels or None)``.
-    """
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default in (None, argparse.SUPPRESS) or isinstance(default, bool)
+                or not action.option_strings or action.nargs == 0):
+            return text
+        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+        return f"{text} (default: {str(shown).replace('%', '%%')})"
+
+
+@dataclass
+class Inputs:
+    """What a ``--input``/``--data`` names: the samples, their labels (bundled datasets) and their
+    names (the files of a folder or the one image; None for tables, arrays and bundled data)."""
+
+    X: np.ndarray
+    labels: np.ndarray | None
+    names: list[str] | None
+
+
+def load_named(spec: str, image_size: tuple[int, int] | None = None) -> Inputs:
+    """``spec`` is a bundled dataset (``mnist``, ``mnist:test``) or a file/folder path."""
+    from ..data.files import sample_names
+
     name, _, split = spec.partition(":")
     if name in list_datasets() and not Path(spec).exists():
         ds = load_dataset(name)
         split = split or "train"
         if split not in ("train", "test"):
             raise ConfigError(f"Dataset split {split!r} in {spec!r} must be 'train' or 'test' (e.g. mnist:test).")
-        return (ds.X_train, ds.y_train) if split == "train" else (ds.X_test, ds.y_test)
-    return load_array(spec, image_size), None
+        return Inputs(*((ds.X_train, ds.y_train) if split == "train" else (ds.X_test, ds.y_test)), None)
+    if not Path(spec).exists():
+        close = difflib.get_close_matches(name, list_datasets(), n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0] + (':' + split if split else '')!r}?" if close else ""
+        raise FileNotFoundError(f"No such file, folder or bundled dataset: {spec!r}.{hint} Bundled datasets: "
+                                f"{', '.join(list_datasets())} (add :test for the test split).")
+    return Inputs(load_array(spec, image_size), None, sample_names(spec))
+
+
+def load_input(spec: str, image_size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, labels or None)`` of :func:`load_named`."""
+    got = load_named(spec, image_size)
+    return got.X, got.labels
+
+
+def check_output(path: str, kinds: tuple[str, ...], flag: str = "-o") -> str:
+    """Refuse an output whose suffix the command cannot write, before any work is done. ``kinds``
+    from ``OUTPUT_KINDS``, plus ``"folder"`` (a path without a suffix)."""
+    suffix = Path(path).suffix.lower()
+    allowed = [s for k in kinds if k != "folder" for s in OUTPUT_KINDS[k]]
+    if suffix in allowed or (suffix == "" and "folder" in kinds):
+        return suffix
+    what = ", ".join(allowed) + (" or a folder (no suffix)" if "folder" in kinds else "")
+    raise ConfigError(f"{flag} {path!r}: this command writes {what}, not {suffix or 'a folder'!r}.")
+
+
+def short_name(name: str, width: int = 12) -> str:
+    """A file name cut to fit under one grid image."""
+    return name if len(name) <= width else name[:width - 2] + ".."
 
 
 def parse_options(pairs: list[str] | None, flag: str) -> dict:
@@ -46,8 +102,13 @@ def parse_options(pairs: list[str] | None, flag: str) -> dict:
     return out
 
 
-def write_output(path: str, arr: np.ndarray, max_images: int = 16) -> None:
-    """``.png``: a grid of the first ``max_images`` (rows of 16); else the array as ``.npy``/``.csv``."""
+def write_output(path: str, arr: np.ndarray, max_images: int = 16, *, inputs: np.ndarray | None = None,
+                 names: list[str] | None = None, columns: list[str] | None = None, label: str = "output",
+                 value_range: tuple[float, float] | None = None) -> None:
+    """``.png``: a grid of the first ``max_images`` (rows of 16), under a row of their ``inputs`` when
+    given, captioned with ``names``; else the array as ``.npy``/``.csv`` (a CSV has a header,
+    ``columns``, and a ``name`` column when ``names`` are given). ``value_range``: the units every
+    row is drawn in (default: the range of what is shown)."""
     if Path(path).suffix.lower() == ".png":
         from ..plots import image_grid
 
@@ -55,12 +116,21 @@ def write_output(path: str, arr: np.ndarray, max_images: int = 16) -> None:
             raise ConfigError(f"A .png output needs images, but the result has shape {arr.shape}; "
                               "write .npy or .csv instead.")
         imgs = arr[:max_images]
-        lo, hi = float(np.min(imgs)), float(np.max(imgs))
+        shown = [imgs] if inputs is None else [np.asarray(inputs[:len(imgs)], np.float32), imgs]
+        lo, hi = value_range or (float(min(np.min(a) for a in shown)), float(max(np.max(a) for a in shown)))
         per_row = min(16, len(imgs))
-        rows = [imgs[i:i + per_row] for i in range(0, len(imgs) - len(imgs) % per_row, per_row)]  # full rows only
-        image_grid(rows, [""] * len(rows), path, vmin=lo, vmax=hi if hi > lo else lo + 1)
+        if inputs is None:
+            rows = [imgs[i:i + per_row] for i in range(0, len(imgs) - len(imgs) % per_row, per_row)]  # full rows
+            labels, captions = [""] * len(rows), None
+        else:  # pairs of rows: the inputs, then what the command made of them
+            rows, labels = [], []
+            for i in range(0, len(imgs) - len(imgs) % per_row, per_row):
+                rows += [shown[0][i:i + per_row], imgs[i:i + per_row]]
+                labels += ["input", label]
+            captions = [short_name(n) for n in names[:per_row]] if names and len(imgs) <= per_row else None
+        image_grid(rows, labels, path, vmin=lo, vmax=hi if hi > lo else lo + 1, captions=captions)
     else:
-        save_array(path, arr)
+        save_array(path, arr, columns=columns, names=names)
     print(f"wrote {path} ({arr.shape[0]} rows, shape {tuple(arr.shape)})")
 
 
@@ -125,7 +195,28 @@ def add_estimator_args(p: argparse.ArgumentParser, names: list[str] | None = Non
                 help_ += f" (default: {unset})"
             elif prm.auto is None or default != "auto":  # the help of an 'auto' one says it is the default
                 help_ += f" (default: {'none' if default is None else default})"
+        kw["action"] = _given(kw.get("action", "store"))
         p.add_argument(flag, help=help_.replace("%", "%%"), **kw)
+
+
+def _given(action: str) -> type:
+    """The argparse action ``action`` that also records its ``dest`` in ``namespace.given_params``:
+    which estimator flags the user typed (a recipe's values give way to those alone)."""
+    base = {"store": argparse._StoreAction, "store_false": argparse._StoreFalseAction,
+            "append": argparse._AppendAction}[action]
+
+    class Given(base):
+        def __call__(self, parser, namespace, values, option_string=None):
+            super().__call__(parser, namespace, values, option_string)
+            given = set(getattr(namespace, "given_params", ()) or ())
+            namespace.given_params = given | {self.dest}
+
+    return Given
+
+
+def given_params(args: argparse.Namespace) -> set[str]:
+    """The estimator parameters whose flags were typed (see :func:`add_estimator_args`)."""
+    return set(getattr(args, "given_params", ()) or ())
 
 
 def estimator_kwargs(args: argparse.Namespace, names: list[str] | None = None, *, given_only: bool = False) -> dict:
@@ -151,6 +242,14 @@ def add_threads_arg(p: argparse.ArgumentParser) -> None:
     add_estimator_args(p, ["n_threads"])
 
 
+def model_value_range(ae) -> tuple[float, float]:
+    """The units a model's data came in (images: the training range, e.g. 0..255 or 0..16): pictures of
+    inputs and outputs are drawn in these, so a bright outlier does not grey out everything else."""
+    lo = float(ae.scaler_.shift_.min())
+    hi = float((ae.scaler_.shift_ + ae.scaler_.scale_).max())
+    return lo, hi if hi > lo else lo + 1
+
+
 def load_autoencoder(path: str, n_threads: int | None):
     """A saved auto-encoder that infers with ``n_threads`` (``--threads``) on this machine."""
     from ..estimators import AutoEncoder
@@ -158,5 +257,6 @@ def load_autoencoder(path: str, n_threads: int | None):
     return AutoEncoder.load(path).set_params(n_threads=n_threads)
 
 
-__all__ = ["add_data_args", "add_estimator_args", "add_threads_arg", "load_autoencoder", "estimator_kwargs", "formatter", "load_input", "parse_options",
+__all__ = ["Inputs", "model_value_range", "add_data_args", "add_estimator_args", "add_threads_arg", "check_output", "estimator_kwargs",
+           "formatter", "given_params", "load_autoencoder", "load_input", "load_named", "parse_options", "short_name",
            "write_output"]

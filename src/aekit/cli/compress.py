@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import DataError
 from .common import add_threads_arg, formatter, load_input
 
@@ -22,15 +20,18 @@ def add_parser(sub) -> None:
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders, .npy arrays or mnist[:test]")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .aek file to write")
-    p.add_argument("--quality", type=int, default=3, metavar="Q", help="quality level (1 = smallest files; default 3)")
+    p.add_argument("--quality", type=int, default=3, metavar="Q",
+                   help="quality level, 1 = smallest files (the bundled mnist codec has 1 to 7; default 3)")
     p.add_argument("--model", default="mnist", metavar="M",
                    help="bundled codec name (default mnist) or a folder written by aekit train-codec")
     add_threads_arg(p)
     p.set_defaults(func=run)
 
 
-def gather(inputs: list[str]) -> np.ndarray:
+def gather(inputs: list[str]):
     """Every input as one ``(n, H, W)`` / ``(n, C, H, W)`` batch, in the order given."""
+    import numpy as np
+
     parts = []
     for spec in inputs:
         X, _ = load_input(spec)
@@ -50,9 +51,21 @@ def run(args) -> int:
     from ..compression import load_codec
     from ..compression.codec import bits_per_pixel
 
+    import sys
+    import warnings
+
+    from ..compression.domain import DomainWarning
+
     codec = load_codec(args.model)
     X = gather(args.inputs)
-    data = codec.compress(X, args.quality)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DomainWarning)
+        data = codec.compress(X, args.quality)
+    for w in caught:
+        if issubclass(w.category, DomainWarning):
+            print(f"aekit compress: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     write_bytes(args.output, data)
     n = len(X)
     print(f"wrote {args.output}: {n} image(s), {len(data)} bytes ({len(data) / n:.1f} bytes/image, "

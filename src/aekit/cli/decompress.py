@@ -8,8 +8,9 @@ from ..errors import DataError
 from .common import add_threads_arg, formatter
 
 EXAMPLES = """examples:
-  aekit decompress digits.aek -o out/                  # out/000000.png, out/000001.png, ...
-  aekit decompress digits.aek -o out/ --format npy     # out/images.npy, (n, 28, 28) uint8
+  aekit decompress seven.aek -o out/                   # one image: out/seven.png
+  aekit decompress digits.aek -o out/                  # many: out/digits_000.png, out/digits_001.png, ...
+  aekit decompress digits.aek -o out/ --format npy     # out/digits.npy, (n, 28, 28) uint8
   aekit decompress custom.aek -o out/ --model models/mycodec
 """
 
@@ -21,9 +22,10 @@ def add_parser(sub) -> None:
                                    "a folder.",
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("input", metavar="FILE", help="the .aek file")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write the images into")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="folder to write the images into (named after the .aek file: NAME.png, or NAME_000.png ...)")
     p.add_argument("--format", choices=("png", "npy"), default="png",
-                   help="one PNG per image (default) or DIR/images.npy")
+                   help="one PNG per image, named after the .aek file, or one DIR/NAME.npy array")
     p.add_argument("--model", default=None, metavar="M", help="codec folder (default: the bundled codec that wrote the file)")
     add_threads_arg(p)
     p.set_defaults(func=run)
@@ -42,13 +44,16 @@ def run(args) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise DataError(f"-o {str(out)!r} is a file; pass a folder to write the images into.")
+    stem = path.stem or "image"  # outputs keep the name of what was compressed (the file stores no names)
     if args.format == "npy":
-        save_array(out / "images.npy", images)
-        written = out / "images.npy"
+        written = save_array(out / f"{stem}.npy", images)
+    elif len(images) == 1:
+        written = save_image(out / f"{stem}.png", images[0])
     else:
+        width = max(3, len(str(len(images) - 1)))
         for i, img in enumerate(images):
-            save_image(out / f"{i:06d}.png", img)
-        written = out / "*.png"
+            save_image(out / f"{stem}_{i:0{width}d}.png", img)
+        written = out / f"{stem}_{'0' * width}.png ..."
     shape = (1, *images.shape[1:]) if images.ndim == 3 else images.shape[1:]
     print(f"decoded {len(images)} image(s) from {len(data)} bytes ({len(data) / len(images):.1f} bytes/image, "
           f"{bits_per_pixel(len(data), len(images), tuple(shape)):.3f} bpp) -> {written}")

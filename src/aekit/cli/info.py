@@ -6,7 +6,6 @@ import dataclasses
 import json
 import math
 
-from ..checkpoint import read_meta
 from .common import formatter
 
 EXAMPLES = """examples:
@@ -16,7 +15,8 @@ EXAMPLES = """examples:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("info", help="describe a saved model", description="Describe a saved aekit model.",
+    p = sub.add_parser("info", help="describe a saved model", description="Describe a saved aekit model: its class and options, what it was trained on, "
+                                   "its network, bottleneck, optimizers and training history.",
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("model", metavar="DIR", help="folder written by aekit train / save()")
     p.add_argument("--json", action="store_true", help="print the whole config.json")
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from ..checkpoint import read_meta
     from ..estimators import MODEL_KIND, AutoEncoder
 
     _, meta = read_meta(args.model, MODEL_KIND)

@@ -23,6 +23,7 @@ from ..config import from_dict, to_dict
 from ..errors import CodecError, ConfigError, DataError
 from . import format as fmt
 from . import v1
+from .domain import DomainWarning, check_units, warning_for
 from .coding import DECODE_ERRORS, TableCoder, new_encoder, open_decoder, shortest_payload
 from .entropy_models import gaussian_tables, scale_table
 from .model import CodecConfig, CodecModel
@@ -213,16 +214,19 @@ def _as_batch(images, shape: tuple[int, int, int]) -> np.ndarray:
     x = x.astype(np.float32)
     if not np.all(np.isfinite(x)):
         raise DataError("images hold NaN or inf values.")
+    check_units(x)
     return np.clip(x, 0, 255) / 255.0
 
 
 class Codec:
     """A learned lossy image codec: ``compress(images, quality) -> bytes``, ``decompress(bytes) -> images``."""
 
-    def __init__(self, name: str, levels: dict[int, QualityLevel], path: Path | None = None) -> None:
+    def __init__(self, name: str, levels: dict[int, QualityLevel], path: Path | None = None,
+                 domain: dict | None = None) -> None:
         self.name = name
         self.levels = dict(sorted(levels.items()))
         self.path = path
+        self.domain = domain  # statistics of the training images (aekit.compression.domain)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Codec":
@@ -239,7 +243,8 @@ class Codec:
             levels[cfg.quality] = QualityLevel(cfg, files[fname], meta["files"][fname])
         if not levels:
             raise CodecError(f"codec folder {str(path)!r} holds no quality levels.")
-        return cls(name, levels, Path(path))
+        domain = meta.get("domain")
+        return cls(name, levels, Path(path), domain if isinstance(domain, dict) else None)
 
     @property
     def qualities(self) -> list[int]:
@@ -260,6 +265,15 @@ class Codec:
         x = _as_batch(images, self.image_shape)
         return [lvl.analyse(torch.from_numpy(x[i:i + CHUNK])) for i in range(0, len(x), CHUNK)]
 
+    def domain_warning(self, images) -> str | None:
+        """Why some of ``images`` (values 0..255) will code badly: unlike the training images (a light
+        background, a photo); None when they look like them. ``compress`` warns with it."""
+        try:
+            x = _as_batch(images, self.image_shape) * 255.0
+        except DataError:
+            return None  # compress itself says what is wrong
+        return warning_for(x, self.domain, self.name)
+
     def compress(self, images, quality: int = 3) -> bytes:
         """Images (values 0..255, ``(n, H, W)`` or ``(n, C, H, W)``) -> the bytes of an ``.aek`` file.
 
@@ -268,6 +282,11 @@ class Codec:
         per stream), so a file of many images carries one frame and almost no per-image overhead."""
         lvl = self.level(quality)
         analyses = self._analyses(images, lvl)
+        message = self.domain_warning(images)
+        if message:
+            import warnings
+
+            warnings.warn(message, DomainWarning, stacklevel=2)
         payloads = [lvl.encode(a) for a in analyses]
         counts = [len(a["main"]) for a in analyses]
         return fmt.pack(fmt.Header(lvl.hash[:fmt.HASH_BYTES], int(quality), sum(counts), counts), payloads)

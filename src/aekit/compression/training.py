@@ -16,6 +16,7 @@ from ..config import TrainConfig
 from ..errors import ConfigError
 from ..train import Trainer
 from .codec import Codec, _as_batch, save_codec
+from .domain import measure
 from .model import CodecConfig, CodecModel
 
 
@@ -89,7 +90,8 @@ def train_codec(images, out: str | os.PathLike, name: str, lmbdas: Sequence[floa
         log(f"quality {q} (lmbda {lm:g}): {h.epochs_run} epochs in {secs:.0f} s, best val loss {h.best_val:.4f}")
         models[q] = prev = model.eval()
     save_codec(out, name, [models[q] for q in sorted(models)],
-               {"training": {"n_images": len(x), "warm_start": warm_start, "init": None if init is None else
+               {"domain": measure(x.numpy() * 255.0),  # what compress() will warn outside of
+                "training": {"n_images": len(x), "warm_start": warm_start, "init": None if init is None else
                              {"name": init.name, "files": {q: lvl.digest for q, lvl in init.levels.items()}},
                              "history": history}})
     return Codec.load(out)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CodecError
 from .codec import Codec
+from .domain import MNIST_DOMAIN
 from .format import Header
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
@@ -17,9 +18,16 @@ def bundled_codecs() -> list[str]:
     return sorted(p.name for p in WEIGHTS.iterdir() if (p / "config.json").is_file()) if WEIGHTS.is_dir() else []
 
 
+# domains of bundled codecs that predate the recorded one (aekit.compression.domain)
+_KNOWN_DOMAINS = {"mnist": MNIST_DOMAIN}
+
+
 @functools.lru_cache(maxsize=8)
 def _load_bundled(name: str) -> Codec:
-    return Codec.load(WEIGHTS / name)
+    codec = Codec.load(WEIGHTS / name)
+    if codec.domain is None:
+        codec.domain = _KNOWN_DOMAINS.get(name)
+    return codec
 
 
 def load_codec(model: str | os.PathLike | Codec = "mnist") -> Codec:

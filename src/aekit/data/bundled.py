@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from ..registry import Registry
 
@@ -37,6 +36,8 @@ DATASETS: Registry[Dataset] = Registry("dataset")
 
 
 def _split(name, X, y, kind, description, test_size, **extra) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=0)
     return Dataset(name, Xtr, ytr, Xte, yte, kind, description, **extra)
 

@@ -3,6 +3,7 @@ and atomic writing of outputs."""
 
 from __future__ import annotations
 
+import csv
 import os
 import zipfile
 from pathlib import Path
@@ -60,9 +61,13 @@ def _load_table(path: Path) -> np.ndarray:
     skip = 1 if any(first) and not any(is_number(c) for c in first if c) else 0
     if len(lines) <= skip:
         raise DataError(f"{str(path)!r} has a header but no data rows.")
+    # a table aekit wrote for named inputs (codes or reconstructions of image files) starts with a
+    # "name" column: the file names are labels, not features
+    drop = 1 if skip and first[0].lower() == "name" else 0
     parsed = []
     for lineno, ln in numbered[skip:]:
-        cells = ln.split(delim) if delim else ln.split()
+        cells = (next(csv.reader([ln], delimiter=delim or ",")) if drop and delim else
+                 ln.split(delim) if delim else ln.split())[drop:]
         try:
             parsed.append([float(v) if v.strip() != "" else np.nan for v in cells])
         except ValueError as exc:
@@ -109,6 +114,20 @@ def load_images(paths: list[Path], image_size: tuple[int, int] | None = None) ->
     return np.stack(imgs)
 
 
+def image_files(folder: str | os.PathLike) -> list[Path]:
+    """The images of a folder in the order :func:`load_array` loads them (sorted by file name)."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def sample_names(path: str | os.PathLike) -> list[str] | None:
+    """The file name of each sample :func:`load_array` loads from ``path``: the images of a folder, or
+    the one image file; None for arrays and tables (their rows have no names)."""
+    path = Path(path)
+    if path.is_dir():
+        return [p.name for p in image_files(path)]
+    return [path.name] if path.suffix.lower() in IMAGE_SUFFIXES else None
+
+
 def load_array(path: str | os.PathLike, image_size: tuple[int, int] | None = None) -> np.ndarray:
     """Load user data: ``.npy``/``.npz`` arrays, ``.csv``/``.tsv``/``.txt`` tables (optional header),
     one image, or a folder of images (sorted by file name)."""
@@ -116,7 +135,7 @@ def load_array(path: str | os.PathLike, image_size: tuple[int, int] | None = Non
     if not path.exists():
         raise FileNotFoundError(f"No such file or folder: {str(path)!r}. Check the path.")
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = image_files(path)
         if not files:
             raise DataError(f"Folder {str(path)!r} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}).")
         return load_images(files, image_size)
@@ -133,8 +152,13 @@ def load_array(path: str | os.PathLike, image_size: tuple[int, int] | None = Non
                     f"an image ({', '.join(sorted(IMAGE_SUFFIXES))}) or a folder of images.")
 
 
-def save_array(path: str | os.PathLike, arr: np.ndarray) -> Path:
-    """Write ``arr`` to ``.npy`` or ``.csv`` atomically (temp file + rename)."""
+def save_array(path: str | os.PathLike, arr: np.ndarray, *, columns: list[str] | None = None,
+               names: list[str] | None = None) -> Path:
+    """Write ``arr`` to ``.npy`` or ``.csv`` atomically (temp file + rename).
+
+    A CSV gets a header row: ``columns`` (default ``x0, x1, ...``), preceded by a ``name`` column
+    holding ``names`` (one per row, e.g. the input files) when given. :func:`load_array` reads such
+    a table back as the numbers alone."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".npy", ".csv"):
@@ -143,8 +167,24 @@ def save_array(path: str | os.PathLike, arr: np.ndarray) -> Path:
         if suffix == ".npy":
             np.save(f, arr)
         else:
-            np.savetxt(f, np.asarray(arr).reshape(len(arr), -1), delimiter=",", fmt="%.7g")
+            flat = np.asarray(arr).reshape(len(arr), -1)
+            header = list(columns) if columns is not None else [f"x{i}" for i in range(flat.shape[1])]
+            if len(header) != flat.shape[1]:
+                raise DataError(f"{len(header)} column names for {flat.shape[1]} columns.")
+            if names is not None:
+                if len(names) != len(flat):
+                    raise DataError(f"{len(names)} names for {len(flat)} rows.")
+                f.write((",".join(["name", *header]) + "\n").encode())
+                for name, row in zip(names, flat):
+                    f.write((_csv_cell(name) + "," + ",".join(f"{v:.7g}" for v in row) + "\n").encode())
+            else:
+                np.savetxt(f, flat, delimiter=",", fmt="%.7g", header=",".join(header), comments="")
     return path
+
+
+def _csv_cell(text: str) -> str:
+    """A file name as one CSV cell (quoted where it holds a comma or a quote)."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
 def save_image(path: str | os.PathLike, img: np.ndarray) -> Path:
