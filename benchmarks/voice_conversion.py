@@ -84,7 +84,7 @@ RECIPE = dict(epochs=40, batch_size=32, lr=1e-3,
 #: the entangled baseline: the same model and training without instance normalisation
 NO_IN = {**RECIPE, "model_options": {**RECIPE["model_options"], "content_norm": "none"}}
 #: fine-tuning on the five recorded speakers (from the synthetic model's weights)
-REAL_RECIPE = dict(epochs=3, batch_size=32, lr=5e-4)
+REAL_RECIPE = dict(epochs=8, batch_size=32, lr=5e-4)
 QUICK_EPOCHS = 2
 FEATURES = FeatureConfig()
 
