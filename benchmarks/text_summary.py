@@ -34,9 +34,12 @@ Measures on the held-out documents:
 from __future__ import annotations
 
 import copy
+import json
 import math
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -46,7 +49,7 @@ from aekit.text.api import encode_batch
 from aekit.text.corpus import load_corpus
 from aekit.text.tokenize import UNK, Vocab
 
-from _common import check, md_table, parse_args, write_results
+from _common import RESULTS, check, md_table, parse_args, write_results
 
 SEED = 0
 L = 12
@@ -222,7 +225,41 @@ def main() -> None:
           f"\n\nHuman sentences (first {L} words): perplexity {rows['human_sentences']['perplexity']:.4g}.\n\n"
           f"## Examples\n\n{ex}\n")
     write_results(args.out_dir, "text_summary", payload, acceptance, md)
+    plot(rows, args.out_dir / "text_summary.png")
+
+
+def plot(rows: dict, path: Path) -> None:
+    """Content kept (ROUGE-1 of the rebuilt document) against readability (perplexity of the summary): the
+    trade-off the discriminator sets, one point per kind of summary."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=110)
+    for k in KINDS:
+        r = rows[k]
+        ax.scatter(r["perplexity"], r["rouge1"], s=60)
+        ax.annotate(k.replace("_", " "), (r["perplexity"], r["rouge1"]), textcoords="offset points", xytext=(6, 4))
+    ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ppl = [rows[k]["perplexity"] for k in KINDS]
+    ax.set_xlim(min(ppl) / 1.5, max(ppl) * 3)  # room for the labels
+    ax.set_xlabel("perplexity of the summaries (lower = more readable)")
+    ax.set_ylabel("ROUGE-1 of the rebuilt document")
+    ax.set_title(f"Summaries of L = {L} words as codes", fontsize=10)
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--replot"]:  # redraw the figure from the committed results, no training
+        plot(json.loads((RESULTS / "text_summary.json").read_text())["results"], RESULTS / "text_summary.png")
+    else:
+        main()

@@ -29,7 +29,14 @@ def _one_thread():
 @pytest.fixture(scope="module")
 def data(digits):
     x = torch.from_numpy(digits.X_train[:300]).float().reshape(300, 64) / 16.0
-    return {"input": x, "label": torch.from_numpy(digits.y_train[:300]).long()}
+    # 300 8-channel signals of 24 frames: one sinusoid (random frequency and phase: the "content") with a
+    # gain and offset per channel (the "speaker": statistics that instance normalisation removes)
+    g = torch.Generator().manual_seed(0)
+    t = torch.arange(24.0)
+    freq, phase = 0.2 + torch.rand(300, 1, 1, generator=g) * 0.4, torch.rand(300, 1, 1, generator=g) * 6.3
+    gain, offset = 0.5 + torch.rand(300, 8, 1, generator=g), torch.randn(300, 8, 1, generator=g) * 0.5
+    seq = gain * torch.sin(freq * t + phase) + offset
+    return {"input": x, "label": torch.from_numpy(digits.y_train[:300]).long(), "sequences": seq}
 
 
 def _tokens(n=300, T=10, vocab=30, seed=0):
@@ -45,9 +52,12 @@ def _batch(name, data, n=32):
     if OPTIONS[name].get("data") == "tokens":
         b = {k: v[:n] for k, v in _tokens().items()}
         return b
-    b = {"input": data["input"][:n]}
+    seq = OPTIONS[name].get("data") == "sequences"
+    b = {"input": data["sequences" if seq else "input"][:n]}
     if OPTIONS[name]["cond"] == "labels":
         b["cond"] = data["label"][:n] % 3
+    if seq:  # what the voice models' adversarial classifier reads
+        b["speaker"] = data["label"][:n] % 3
     return b
 
 
@@ -58,8 +68,9 @@ def _model(name, **kw):
         real = _tokens(100, seed=1)
         model.set_real_text(real["input"], real["mask"].sum(1))
         return model
-    return create_model(ModelConfig(input_shape=(64,), net_options={"hidden": [32]}, latent_dim=4, model=name,
-                                    model_options=OPTIONS[name]["model_options"], **kw))
+    cfg = dict(input_shape=(64,), net_options={"hidden": [32]}, latent_dim=4)
+    cfg.update(OPTIONS[name].get("config", {}))
+    return create_model(ModelConfig(model=name, model_options=OPTIONS[name]["model_options"], **{**cfg, **kw}))
 
 
 def test_every_registered_model_is_covered():
@@ -100,9 +111,7 @@ def test_every_optimizer_step_reaches_its_parameters(name, data):
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 def test_every_model_learns_through_the_one_trainer(name, data):
     model = _model(name)
-    d = _tokens() if OPTIONS[name].get("data") == "tokens" else {"input": data["input"]}
-    if OPTIONS[name]["cond"] == "labels":
-        d["cond"] = data["label"] % 3
+    d = _tokens() if OPTIONS[name].get("data") == "tokens" else _batch(name, data, n=300)
     trainer = Trainer(TrainConfig(epochs=6, batch_size=32, lr=3e-3, progress=False, patience=None))
     before = trainer.evaluate(model, d)
     h = trainer.fit(model, d)
@@ -112,6 +121,8 @@ def test_every_model_learns_through_the_one_trainer(name, data):
 
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 def test_the_estimator_saves_and_rebuilds_every_model_as_itself(name, digits, tmp_path):
+    if OPTIONS[name].get("estimator") is False:
+        pytest.skip(f"{name} trains through its own front end (see tests/voice), not aekit.AutoEncoder")
     if OPTIONS[name].get("data") == "tokens":  # text models have their own estimator, aekit.text.TextSummarizer
         from aekit.text import TextSummarizer
 

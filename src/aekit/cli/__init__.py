@@ -11,7 +11,8 @@ from .._version import __version__
 # module fresh as __main__. Subcommand modules import nothing heavy at the top (torch, scikit-learn
 # load inside their run functions): ``aekit --help`` must not wait for them.
 SUBCOMMANDS = ["tour", "train", "encode", "reconstruct", "codes", "sample", "interpolate", "traverse", "restyle",
-               "denoise", "detect", "compress", "decompress", "train-codec", "summarize", "expand", "serve", "info"]
+               "denoise", "detect", "compress", "decompress", "train-codec", "summarize", "expand", "convert", "speakers",
+               "serve", "info"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,8 @@
 - ``"factor"`` (:class:`FactorVAE`): a discriminator estimates the total correlation of the code, which
   the VAE pays for (disentangled codes).
 - ``"text_summary"`` (:class:`TextSummaryAE`): the code is a short readable word sequence (issue 15).
+- ``"adain_vc"`` (:class:`AdaINVC`) and ``"vqvc"`` (:class:`VQVC`): voice conversion by separate
+  content and speaker codes.
 """
 
 from .base import MODELS, Model, Stage, create_model
@@ -13,8 +15,8 @@ from .autoencoder import AEModel
 from .adversarial import AdversarialAE
 from .conditional import ConditionalAE
 from .factor import FactorVAE
-
-__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "FactorVAE", "MODELS", "Model", "Stage", "create_model"]
 from .text_summary import TextSummaryAE
+from .voice import VQVC, AdaINVC
 
-__all__ = ["AEModel", "AdversarialAE", "ConditionalAE", "MODELS", "Model", "Stage", "TextSummaryAE", "create_model"]
+__all__ = ["AEModel", "AdaINVC", "AdversarialAE", "ConditionalAE", "FactorVAE", "MODELS", "Model", "Stage",
+           "TextSummaryAE", "VQVC", "create_model"]

@@ -1,0 +1,163 @@
+"""The real-speaker part of ``voice_conversion.py``: five recorded voices (Debian's Asterisk prompt
+packages, ``aekit.data.speech.ASTERISK_SPEAKERS``), one speaker each, 8 kHz.
+
+Every 10th prompt of each speaker is held out; the synthetic model is fine-tuned on the rest.
+Evaluation prompts are the first ``pool`` held-out ones of at least ``MIN_EVAL_SECONDS`` (the judge
+needs some speech); each speaker's first ``n_eval`` of them are converted to every other speaker. Trial
+``(s, t, j)``: source ``held[s][j]``, reference ``held[t][j+1]`` (one prompt of the target), oracle
+``held[t][j]`` (a real prompt of the target). A wave verifies if its judge embedding is closer to
+the centroid of the target's held-out prompts (less the reference and the oracle prompt) than to
+that of the source's (less the source prompt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from aekit.atomic import atomic_file, write_text
+from aekit.data import speech
+from aekit.errors import DataError
+from aekit.voice import FeatureConfig, VoiceConverter
+from aekit.voice.converter import utterance_log_mel
+from aekit.voice.metrics import verifies
+
+from _voice import JUDGE_SR, Judge, Recogniser, wer
+
+HOLD_OUT_EVERY = 10
+MIN_EVAL_SECONDS = 1.5
+
+
+class RealSpeakers:
+    """The recorded prompts: training log-mels (the model's features) and held-out waves at the judge's
+    rate. Read once, then kept in the cache folder (decoding and resampling 2,300 files is slow)."""
+
+    def __init__(self, speakers=speech.ASTERISK_SPEAKERS, max_files: int | None = None, n_eval: int = 4,
+                 pool: int = 16, features: FeatureConfig = FeatureConfig()) -> None:
+        self.names = [s.name for s in speakers]
+        spec = {"speakers": [(s.name, s.folder) for s in speakers], "max_files": max_files, "pool": pool,
+                "every": HOLD_OUT_EVERY, "min_eval": MIN_EVAL_SECONDS, "features": features.to_dict()}
+        key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+        cache = speech.cache_dir() / "voice_benchmark" / f"real-data-{key}"
+        if not (cache / "meta.json").exists():
+            self._read(speakers, max_files, pool, features, cache)
+        meta = json.loads((cache / "meta.json").read_text())
+        with np.load(cache / "data.npz") as z:
+            self.train_mels = {n: np.split(z[f"mel|{n}"], z[f"off|{n}"], axis=1) for n in self.names}
+            self.held = {n: [(k, z[f"held|{n}|{i}"]) for i, k in enumerate(meta["held_keys"][n])] for n in self.names}
+        self.files, self.train_seconds = meta["files"], meta["train_seconds"]
+        # a trial uses two prompts of the target (reference, oracle) and leaves at least one for its centroid
+        self.n_eval = min([n_eval] + [len(h) - 2 for h in self.held.values()])
+        if self.n_eval < 1:
+            raise RuntimeError(f"too few held-out prompts of {MIN_EVAL_SECONDS} s or more: "
+                               f"{ {n: len(h) for n, h in self.held.items()} }")
+
+    def _read(self, speakers, max_files, pool, features, cache: Path) -> None:
+        root = {s.name: Path(s.folder) for s in speakers}
+        mels = {n: [] for n in self.names}
+        held: dict[str, list] = {n: [] for n in self.names}
+        counts, seconds = {n: 0 for n in self.names}, {n: 0.0 for n in self.names}
+        for name, path, wave in speech.load_speaker_folders(speakers, sr=JUDGE_SR, max_files=max_files,
+                                                            progress=False):
+            i = counts[name]
+            counts[name] += 1
+            if i % HOLD_OUT_EVERY == 0:  # held out; the first `pool` long enough are judged
+                if len(wave) >= MIN_EVAL_SECONDS * JUDGE_SR and len(held[name]) < pool:
+                    held[name].append((str(path.relative_to(root[name]).with_suffix("")), wave))
+            else:
+                try:
+                    mels[name].append(utterance_log_mel(wave, JUDGE_SR, features, f"a prompt of {name}"))
+                    seconds[name] += len(wave) / JUDGE_SR
+                except DataError:  # too little sound once the silence is trimmed
+                    pass
+        arrays = {}
+        for n in self.names:
+            arrays[f"mel|{n}"] = np.concatenate(mels[n], axis=1)
+            arrays[f"off|{n}"] = np.cumsum([m.shape[1] for m in mels[n]])[:-1]
+            arrays.update({f"held|{n}|{i}": w for i, (_, w) in enumerate(held[n])})
+        with atomic_file(cache / "data.npz") as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+        meta = {"files": counts, "train_seconds": {n: round(v, 1) for n, v in seconds.items()},
+                "held_keys": {n: [k for k, _ in held[n]] for n in self.names}}
+        write_text(cache / "meta.json", json.dumps(meta, indent=1))
+
+    def summary(self) -> dict:
+        return {n: {"files": self.files[n], "train": len(self.train_mels[n]), "held_out_eval": len(self.held[n]),
+                    "train_seconds": self.train_seconds[n]} for n in self.names}
+
+    def trials(self) -> list[tuple[str, str, int]]:
+        return [(s, t, j) for s, t in itertools.permutations(self.names, 2) for j in range(self.n_eval)]
+
+
+def fine_tune(base: VoiceConverter, data: RealSpeakers, recipe: dict, seed: int, folder: Path) -> VoiceConverter:
+    """The synthetic model fine-tuned on the training prompts of the recorded speakers (cached in ``folder``)."""
+    if (folder / "config.json").exists():
+        print(f"  real: fine-tuned before, loading {folder}", flush=True)
+        return VoiceConverter.load(folder)
+    mels, labels = [], []
+    for k, name in enumerate(data.names):
+        mels += data.train_mels[name]
+        labels += [k] * len(data.train_mels[name])
+    params = {**base.get_params(), **recipe, "random_state": seed, "n_threads": 1}
+    vc = VoiceConverter(**{k: v for k, v in params.items()}, features=base.features)
+    vc.fit_features(mels, labels, init=base)
+    vc.save(folder)
+    print(f"  real: fine-tuned {vc.history_.epochs_run} epochs on {len(mels)} prompts in "
+          f"{vc.history_.train_seconds:.0f} s", flush=True)
+    return vc
+
+
+def evaluate_real(vc: VoiceConverter, data: RealSpeakers, judge: Judge) -> tuple[dict, dict]:
+    """Verification of the conversions and of the oracle over every trial, per target too;
+    returns the figures and the conversions ``{(s, t, j): wave}``."""
+    t0 = time.perf_counter()
+    emb = {n: [judge.embed(w) for _, w in data.held[n]] for n in data.names}
+
+    def centroid_refs(name: str, exclude: set[int]) -> np.ndarray:
+        return np.stack([e for i, e in enumerate(emb[name]) if i not in exclude])
+
+    conv_ok, oracle_ok, outputs, per_target = [], [], {}, {n: [] for n in data.names}
+    for s, t, j in data.trials():
+        ref_i = (j + 1) % len(data.held[t])
+        target_refs, source_refs = centroid_refs(t, {j, ref_i}), centroid_refs(s, {j})
+        out = vc.convert(data.held[s][j][1], data.held[t][ref_i][1], JUDGE_SR)
+        outputs[(s, t, j)] = out
+        ok = verifies(judge.embed(out), target_refs, source_refs)
+        conv_ok.append(ok)
+        per_target[t].append(ok)
+        oracle_ok.append(verifies(emb[t][j], target_refs, source_refs))
+    res = {"verification": float(np.mean(conv_ok)), "oracle_verification": float(np.mean(oracle_ok)),
+           "verification_by_target": {n: float(np.mean(v)) for n, v in per_target.items()},
+           "n": len(conv_ok), "seconds": time.perf_counter() - t0}
+    res["ratio"] = res["verification"] / max(res["oracle_verification"], 1e-9)
+    print(f"  real: verification {res['verification']:.3f}, oracle {res['oracle_verification']:.3f} "
+          f"({res['seconds']:.0f} s)", flush=True)
+    return res, outputs
+
+
+def english_wer(data: RealSpeakers, outputs: dict, recogniser: Recogniser, english: str = "en_allison") -> dict:
+    """pocketsphinx (general language model) WER of the English speaker's held-out prompts, unconverted
+    and converted into each other voice."""
+    texts = speech.asterisk_transcripts()
+    refs, src_hyp, conv_hyp = [], [], []
+    hyp_cache: dict[int, str] = {}
+    for (s, t, j), out in outputs.items():
+        key = data.held[s][j][0]
+        if s != english or key not in texts:
+            continue
+        if j not in hyp_cache:
+            hyp_cache[j] = recogniser(data.held[s][j][1])
+        refs.append(texts[key])
+        src_hyp.append(hyp_cache[j])
+        conv_hyp.append(recogniser(out))
+    if not refs:
+        return {"n": 0}
+    return {"wer_unconverted": wer(refs, src_hyp), "wer_converted": wer(refs, conv_hyp), "n": len(refs),
+            "examples": [{"text": r, "unconverted": a, "converted": b}
+                         for r, a, b in list(zip(refs, src_hyp, conv_hyp))[:4]]}
