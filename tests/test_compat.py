@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import aekit
 
@@ -23,12 +22,7 @@ def expected():
     return dict(np.load(FIXTURES / "expected.npz"))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_a_vae_saved_by_0_1_loads_as_the_plain_autoencoder(expected):

@@ -36,12 +36,7 @@ def _model(net: str, shape, bottleneck: str = "continuous", latent_dim: int = 5,
                                latent_dim=latent_dim, **kw))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.mark.parametrize("net,shape", SHAPES)

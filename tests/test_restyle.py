@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.neighbors import KNeighborsClassifier
 
 import aekit
@@ -15,12 +14,7 @@ from aekit.restyle import restyle_split
 from _png import read_grid
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 KW = dict(net_options={"channels": [16, 32]}, epochs=30, lr=3e-3, verbose=False, n_threads=1, random_state=0)

@@ -13,12 +13,7 @@ from aekit.nets import create_nets
 from aekit.nets.conv1d import out_length
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _signals(lengths, channels=4, seed=0):
