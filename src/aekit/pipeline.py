@@ -27,12 +27,19 @@ from .transforms import build_transform
 Step = Callable[[Batch, torch.Generator], Batch]
 
 
-class Augment:
-    """Apply a transform spec to ``input`` and, with the very same draws, to ``target``."""
+class _SpecStep:
+    """A batch step built from a transform spec (``"shift:1"``, ``"gaussian:0.3"``, ...)."""
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.fn = build_transform(spec)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.spec!r})"
+
+
+class Augment(_SpecStep):
+    """Apply a transform spec to ``input`` and, with the very same draws, to ``target``."""
 
     def __call__(self, batch: Batch, gen: torch.Generator) -> Batch:
         if self.fn is None:
@@ -47,16 +54,9 @@ class Augment:
             gen.set_state(after)
         return out
 
-    def __repr__(self) -> str:
-        return f"Augment({self.spec!r})"
 
-
-class Corrupt:
+class Corrupt(_SpecStep):
     """Corrupt ``input`` with a transform spec; the clean data becomes ``target`` (if none is set)."""
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-        self.fn = build_transform(spec)
 
     def __call__(self, batch: Batch, gen: torch.Generator) -> Batch:
         if self.fn is None:
@@ -65,9 +65,6 @@ class Corrupt:
         out.setdefault("target", batch["input"])
         out["input"] = self.fn(batch["input"], gen)
         return out
-
-    def __repr__(self) -> str:
-        return f"Corrupt({self.spec!r})"
 
 
 class Pipeline:

@@ -5,40 +5,57 @@ classes."""
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ...config import TrainConfig
+from ...optim import OptimizerSpec
+from ...train import Trainer
 
 
-def train_judge(X: np.ndarray, y: np.ndarray, epochs: int, seed: int = 0):
-    """A CNN trained on digits ``X`` (n, 28, 28) in [0, 1]; returns it in eval mode."""
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
+class DigitCNN(nn.ModuleDict):
+    """``body`` (features) and ``head`` (10 classes); the one trainer fits it on batches of ``input``
+    (B, 1, 28, 28) and ``label`` (B,)."""
 
-    from ...transforms import build_transform
+    def __init__(self) -> None:
+        super().__init__({"body": nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                                nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                                nn.Flatten(), nn.Linear(32 * 49, 64), nn.ReLU()),
+                          "head": nn.Linear(64, 10)})
 
+    def configure_optimizers(self, train: TrainConfig) -> list[OptimizerSpec]:
+        return [OptimizerSpec("main", list(self.parameters()))]
+
+    def training_step(self, batch: dict, ctx, optimizer: str) -> dict:
+        loss = F.cross_entropy(self["head"](self["body"](batch["input"])), batch["label"])
+        return {"loss": loss, "losses": {"ce": loss}, "info": {}}
+
+    def validation_step(self, batch: dict, ctx) -> dict:
+        return self.training_step(batch, ctx, "main")
+
+    def stages(self) -> list:
+        return []
+
+    def pipeline_steps(self) -> list:
+        return []
+
+
+def train_judge(X: np.ndarray, y: np.ndarray, epochs: int, seed: int = 0) -> DigitCNN:
+    """A CNN trained on digits ``X`` (n, 28, 28) in [0, 1] by the one trainer; returns it in eval mode."""
     torch.manual_seed(seed)
-    body = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(32 * 49, 64), nn.ReLU())
-    clf = nn.ModuleDict({"body": body, "head": nn.Linear(64, 10)})
-    opt = torch.optim.Adam(clf.parameters(), lr=2e-3)
-    x, t = torch.from_numpy(X[:, None]).float(), torch.from_numpy(y)
-    shift = build_transform("shift:2")  # the judge should not be fooled by position
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), 64):
-            idx = perm[i:i + 64]
-            loss = F.cross_entropy(clf["head"](clf["body"](shift(x[idx], gen))), t[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    clf = DigitCNN()
+    # Adam at a constant rate on every digit (nothing held out, no clipping); shifts of up to 2 pixels,
+    # so the judge is not fooled by position
+    train = TrainConfig(epochs=epochs, batch_size=64, lr=2e-3, weight_decay=0.0, schedule="constant",
+                        warmup_steps=0, grad_clip=None, val_fraction=0.0, patience=None, restore_best=False,
+                        augment="shift:2", seed=seed, progress=False)
+    Trainer(train).fit(clf, {"input": torch.from_numpy(X[:, None]).float(), "label": torch.from_numpy(y).long()})
     return clf.eval()
 
 
 def judge(clf, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Features and predicted classes of digits ``X`` (n, 28, 28) in [0, 1]."""
-    import torch
-
     with torch.no_grad():
         x = torch.from_numpy(np.clip(X, 0, 1)[:, None]).float()
         feats = torch.cat([clf["body"](x[i:i + 500]) for i in range(0, len(x), 500)])
