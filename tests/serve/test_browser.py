@@ -182,6 +182,7 @@ def test_upload_two_recordings_and_hear_the_conversion(page, tmp_path, speech):
 
     (tmp_path / "notes.wav").write_bytes(b"ID3\x03" + bytes(64))
     page.set_input_files("#voice-reference", str(tmp_path / "notes.wav"))
+    assert page.get_attribute("#result-audio", "src") is None and link.is_hidden()  # not the new inputs' result
     page.click("#convert")  # an MP3 named .wav: refused by its first bytes, and the page says so
     page.wait_for_selector("#voice-error:not([hidden])")
     assert "reference is not a WAV, FLAC or OGG" in page.inner_text("#voice-error")

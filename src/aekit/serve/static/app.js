@@ -201,7 +201,12 @@ function preview(input, audioId) {  // play the chosen file before converting it
   const file = $(input).files[0];
   if (file) audio.src = URL.createObjectURL(file); else audio.removeAttribute("src");
   $(audioId.replace("-audio", "-spec")).hidden = true;
-  showError("", "voice-error");
+  // a new input: the last result no longer belongs to what is shown
+  $("result-audio").removeAttribute("src");
+  $("result-spec").hidden = true;
+  $("voice-download").hidden = true;
+  $("voice-status").textContent = "";
+  showError(voiceMissing || "", "voice-error");
   voiceInfo();
 }
 
