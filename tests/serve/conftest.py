@@ -43,3 +43,24 @@ def data_url(img: np.ndarray) -> str:
 def test_digit():
     ds = aekit.load_dataset("mnist")
     return ds.X_test[0].astype(np.uint8), int(ds.y_test[0])
+
+
+def wav_bytes(wave: np.ndarray, sr: int, subtype: str = "PCM_16", fmt: str = "WAV") -> bytes:
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, wave, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def speech():
+    """Two short sentences by two eSpeak NG voices (a man's and a woman's), 22,050 Hz: ``(source,
+    reference, sr)``. eSpeak comes from PyPI (espeakng-loader, in the test extra), not from Debian."""
+    pytest.importorskip("espeakng_loader", reason="pip install -e '.[test]' brings eSpeak NG")
+    from aekit.data.speech import ESpeak
+
+    engine = ESpeak.get()
+    source = engine.synth("Anna painted the old basket near the river.", "en-us+m3", rate=170, pitch=55)
+    reference = engine.synth("Please check the yellow lamp this morning.", "en-us+f3", rate=170, pitch=45)
+    return source, reference, engine.sample_rate

@@ -30,10 +30,11 @@ def _img(url: str) -> np.ndarray:
 
 def test_models_lists_the_folder_and_the_bundled_codec(client):
     got = {m["name"]: m for m in client.get("/api/models").json()["models"]}
-    assert set(got) == {"vae", "detectors/zero", "mnist"}  # the broken config.json is skipped
+    assert set(got) == {"vae", "detectors/zero", "mnist", "espeak"}  # the broken config.json is skipped
     assert got["vae"]["kind"] == "autoencoder" and got["vae"]["can_sample"] and got["vae"]["takes_images"]
     assert got["detectors/zero"]["kind"] == "detector" and not got["detectors/zero"]["can_sample"]
     assert got["mnist"]["kind"] == "codec"
+    assert got["espeak"]["kind"] == "voice" and got["espeak"]["takes_audio"]  # the bundled voice model
 
 
 def test_any_size_photo_codecs_are_left_out_of_the_digit_page(tmp_path):
@@ -46,7 +47,7 @@ def test_any_size_photo_codecs_are_left_out_of_the_digit_page(tmp_path):
     shutil.copytree(WEIGHTS / "photo", tmp_path / "myphotos")
     shutil.copytree(WEIGHTS / "mnist", tmp_path / "mydigits")
     names = {m["name"] for m in TestClient(create_app(tmp_path)).get("/api/models").json()["models"]}
-    assert names == {"mydigits", "mnist"}
+    assert names == {"mydigits", "mnist", "espeak"}
 
 
 def test_reconstruct_returns_the_apis_numbers(client, models_dir, test_digit):
@@ -130,7 +131,8 @@ def test_size_and_pixel_limits(client):
 
 def test_openapi_schema_covers_the_json_endpoints(client):
     schema = client.get("/openapi.json").json()
-    assert {"/api/models", "/api/reconstruct", "/api/compress", "/api/sample", "/api/interpolate"} <= set(schema["paths"])
+    assert {"/api/models", "/api/reconstruct", "/api/compress", "/api/sample", "/api/interpolate",
+            "/api/convert"} <= set(schema["paths"])  # /api/convert: tests/serve/test_api_voice.py
     rec = schema["components"]["schemas"]["Reconstruction"]["properties"]
     assert {"reconstruction", "code", "anomaly", "mse"} <= set(rec)
     assert client.get("/").status_code == 200 and "<canvas" in client.get("/").text

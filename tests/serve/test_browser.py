@@ -27,7 +27,7 @@ if not Path(CHROMIUM).exists():
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings playwright")
 
-from conftest import png_bytes  # noqa: E402
+from conftest import png_bytes, wav_bytes  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +69,15 @@ def page(browser, server):
     pg.close()
 
 
-def _shot(pg, name: str) -> None:
+def _shot(pg, name: str, selector: str | None = None) -> None:
     folder = os.environ.get("AEKIT_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        path = str(Path(folder) / f"{name}.png")
+        if selector:  # one panel, not the whole page
+            pg.locator(selector).screenshot(path=path)
+        else:
+            pg.screenshot(path=path, full_page=True)
 
 
 def _decode(src: str) -> np.ndarray:
@@ -146,3 +150,39 @@ def test_sample_and_interpolate(page):
     page.click("#interpolate")
     page.wait_for_function("document.querySelectorAll('#morph img').length === 8")
     _shot(page, "serve_generate")
+
+
+def test_upload_two_recordings_and_hear_the_conversion(page, tmp_path, speech):
+    """The voice panel: the bundled model is chosen, two WAVs are uploaded and previewed, Convert gives
+    a player of the result (as long as the source) and a download link; a bad file gets its message."""
+    source, reference, sr = speech
+    (tmp_path / "anna.wav").write_bytes(wav_bytes(source, sr))
+    (tmp_path / "lamp.wav").write_bytes(wav_bytes(reference, sr))
+    assert page.input_value("#voice-model") == "espeak" and "bundled" in page.inner_text("#voice-info")
+    assert page.is_disabled("#convert")  # nothing to convert yet
+    page.set_input_files("#voice-source", str(tmp_path / "anna.wav"))
+    page.set_input_files("#voice-reference", str(tmp_path / "lamp.wav"))
+    assert page.get_attribute("#source-audio", "src").startswith("blob:")  # the uploads play before converting
+    page.click("#convert")
+    page.wait_for_function("(document.querySelector('#result-audio').src || '').startsWith('data:audio/wav')",
+                           timeout=60_000)
+    # the browser itself decodes the result: its duration is the source's
+    page.wait_for_function("document.querySelector('#result-audio').readyState >= 1")
+    seconds = page.evaluate("document.querySelector('#result-audio').duration")
+    assert seconds == pytest.approx(len(source) / sr, abs=0.01)
+    assert "result: %.2f s at %d Hz" % (len(source) / sr, sr) in page.inner_text("#voice-status")
+    link = page.locator("#voice-download")
+    assert link.is_visible() and link.get_attribute("download") == "anna_as_lamp.wav"
+    assert link.get_attribute("href") == page.get_attribute("#result-audio", "src")
+    for key in ("source", "reference", "result"):
+        spec = f"#{key}-spec"
+        assert page.is_visible(spec) and page.get_attribute(spec, "src").startswith("data:image/png")
+    assert page.locator("#voice-error").is_hidden()
+    _shot(page, "serve_voice", "#voice-panel")
+
+    (tmp_path / "notes.wav").write_bytes(b"ID3\x03" + bytes(64))
+    page.set_input_files("#voice-reference", str(tmp_path / "notes.wav"))
+    assert page.get_attribute("#result-audio", "src") is None and link.is_hidden()  # not the new inputs' result
+    page.click("#convert")  # an MP3 named .wav: refused by its first bytes, and the page says so
+    page.wait_for_selector("#voice-error:not([hidden])")
+    assert "reference is not a WAV, FLAC or OGG" in page.inner_text("#voice-error")

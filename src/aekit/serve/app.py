@@ -1,42 +1,51 @@
 """The web app: a page (plain JavaScript, served from the package, nothing from the network) and
-JSON endpoints with an OpenAPI schema (``/openapi.json``, browsable at ``/docs``)."""
+endpoints with an OpenAPI schema (``/openapi.json``, browsable at ``/docs``): JSON in and out, but
+for ``/api/convert``, which takes two recordings as a multipart form (a browser's file upload)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from .._version import __version__
+from .audio import AudioLimits, data_url, read_upload, spectrogram_png, wav_bytes
 from .images import ImageError, Limits, decode_data, fit_to, open_image, png_data_url
-from .models import ModelStore
+from .models import BUNDLED_VOICE, ModelStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 4 * 1024 * 1024  # a request body of more is refused (413) before it is read
+CONVERT = "/api/convert"  # takes two recordings: its body may be larger (see voice_body)
 
 
 # ---------------------------------------------------------------------------- the JSON schema
 class ModelInfo(BaseModel):
     name: str = Field(description="what requests call the model (its folder under --models)")
-    kind: str = Field(description="autoencoder, detector or codec")
+    kind: str = Field(description="autoencoder, detector, codec or voice")
     input_shape: list[int]
     description: str
     can_sample: bool
     can_interpolate: bool
     takes_images: bool
+    takes_audio: bool = Field(description="a voice model: POST /api/convert")
 
 
 class ModelList(BaseModel):
     models: list[ModelInfo]
     max_image_bytes: int
     max_pixels: int
+    max_audio_bytes: int = Field(description="the largest recording /api/convert takes, per file")
+    max_audio_seconds: float
+    voice_missing: Optional[str] = Field(None, description="why voice conversion is off here (a package to "
+                                                           "install), if it is")
 
 
 class ImageRequest(BaseModel):
@@ -109,24 +118,57 @@ class Images(BaseModel):
     images: list[str] = Field(description="PNG data URLs")
 
 
+class ConvertRequest(BaseModel):
+    """multipart/form-data, as a browser's file inputs send it (curl -F source=@me.wav -F reference=@them.wav)."""
+
+    source: UploadFile = Field(description="what to say: a WAV (or FLAC, OGG) recording")
+    reference: UploadFile = Field(description="whose voice: a recording of the target speaker")
+    model: str = Field(BUNDLED_VOICE, description="a voice model from GET /api/models (kind voice)")
+
+
+class Clip(BaseModel):
+    seconds: float
+    sample_rate: int
+    spectrogram: str = Field(description="PNG data URL: the 80 log-mel bands the model reads, low at the bottom")
+
+
+class VoiceConversion(BaseModel):
+    model: str
+    audio: str = Field(description="the result: a mono 16-bit WAV file as a data URL (data:audio/wav;base64,...), "
+                                   "as long as the source and at its sample rate")
+    audio_bytes: int
+    source: Clip
+    reference: Clip
+    result: Clip
+    compute_seconds: float = Field(description="time spent converting (vocoder included)")
+
+
 # ---------------------------------------------------------------------------- the app
-def create_app(models_dir: str | Path | None = None, limits: Limits | None = None, n_threads: int = 1) -> FastAPI:
+def create_app(models_dir: str | Path | None = None, limits: Limits | None = None, n_threads: int = 1,
+               audio_limits: AudioLimits | None = None) -> FastAPI:
     """The web app over the models under ``models_dir``; each loaded model computes with ``n_threads``
     torch threads (requests take turns: one inference at a time)."""
     from ..threads import resolve_threads
 
     limits = limits or Limits()
+    audio_limits = audio_limits or AudioLimits()
+    voice_body = 2 * audio_limits.max_bytes + 64 * 1024  # two files and the form's own lines
     store = ModelStore(models_dir, n_threads=resolve_threads(n_threads))
     compute = threading.Lock()  # one inference at a time: torch's threads are shared by every request
     app = FastAPI(title="aekit", version=__version__,
-                  description="Auto-encoders on your images: reconstruct, score, compress, sample.")
+                  description="Auto-encoders on your images: reconstruct, score, compress, sample; and voice "
+                              "conversion of recordings.")
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return JSONResponse({"detail": f"request too large: more than {MAX_BODY // 1024} KiB; send a smaller "
-                                           "image."}, status_code=413)
+        if request.url.path == CONVERT:
+            most, fix = voice_body, f"send two recordings of at most {audio_limits.max_bytes // 1024} KiB each"
+        else:
+            most, fix = MAX_BODY, "send a smaller image"
+        if length is not None and length.isdigit() and int(length) > most:
+            return JSONResponse({"detail": f"request too large: more than {most // 1024} KiB; {fix}."},
+                                status_code=413)
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
@@ -153,7 +195,8 @@ def create_app(models_dir: str | Path | None = None, limits: Limits | None = Non
     @app.get("/api/models", response_model=ModelList, summary="the models this server offers")
     def list_models():
         return {"models": [e.public() for e in store.entries().values()], "max_image_bytes": limits.max_bytes,
-                "max_pixels": limits.max_pixels}
+                "max_pixels": limits.max_pixels, "max_audio_bytes": audio_limits.max_bytes,
+                "max_audio_seconds": audio_limits.max_seconds, "voice_missing": _voice_missing()}
 
     @app.post("/api/reconstruct", response_model=Reconstruction,
               summary="an image's reconstruction, code, anomaly score and error map")
@@ -204,6 +247,26 @@ def create_app(models_dir: str | Path | None = None, limits: Limits | None = Non
             path = ae.interpolate(pair[0], pair[1], steps=req.steps)
         lo, hi = _units(ae)
         return {"model": req.model, "images": [png_data_url(p, lo, hi) for p in path]}
+
+    @app.post(CONVERT, response_model=VoiceConversion,
+              summary="the words of one recording (source) in the voice of another (reference)")
+    def convert(req: Annotated[ConvertRequest, Form(media_type="multipart/form-data")]):
+        entry = store.entries().get(req.model)
+        if entry is None or entry.kind != "voice":
+            raise HTTPException(404, f"no voice model named {req.model!r}: GET /api/models lists them (kind voice).")
+        missing = _voice_missing()
+        if missing:
+            raise HTTPException(501, missing)
+        clips = []
+        for upload, what in ((req.source, "the source"), (req.reference, "the reference")):
+            try:  # read one byte past the limit: enough to refuse a larger file without reading it all
+                clips.append(read_upload(upload.file.read(audio_limits.max_bytes + 1), what, audio_limits, upload.size))
+            except ImageError as exc:
+                raise HTTPException(exc.status, str(exc)) from None
+        (src, sr), (ref, ref_sr) = clips
+        _, vc = store.get(req.model, "voice")
+        with compute:
+            return _convert(req.model, vc, src, sr, ref, ref_sr)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.store = store
@@ -260,6 +323,33 @@ def _reconstruct(name: str, entry, obj, x255: np.ndarray) -> dict:
     anomaly["error_map"] = png_data_url(emap, 0.0, max(float(np.max(emap)), 1e-12))
     return {"model": name, "input": png_data_url(x[0], lo, hi), "reconstruction": png_data_url(rec[0], lo, hi),
             "code": [float(v) for v in code], "code_indices": indices, "mse": float(err.mean()), "anomaly": anomaly}
+
+
+def _voice_missing() -> str | None:
+    """Why this install cannot convert voices (librosa or soundfile missing), or None."""
+    import importlib.util
+
+    gone = [name for name in ("librosa", "soundfile") if importlib.util.find_spec(name) is None]
+    return (f"voice conversion needs {' and '.join(gone)}: pip install 'aekit[serve]' (or 'aekit[voice]'), then "
+            "restart aekit serve.") if gone else None
+
+
+def _convert(name: str, vc, src: np.ndarray, sr: int, ref: np.ndarray, ref_sr: int) -> dict:
+    from ..errors import AekitError
+
+    start = time.perf_counter()
+    try:
+        out = vc.convert(src, ref, sr, target_sr=ref_sr)  # mono, at sr, as long as the source
+    except AekitError as exc:  # e.g. nothing but silence once trimmed
+        raise HTTPException(422, str(exc)) from None
+    took = time.perf_counter() - start
+    wav = wav_bytes(out, sr)
+
+    def clip(wave: np.ndarray, rate: int) -> dict:
+        return {"seconds": len(wave) / rate, "sample_rate": rate, "spectrogram": spectrogram_png(wave, rate)}
+
+    return {"model": name, "audio": data_url(wav), "audio_bytes": len(wav), "source": clip(src, sr),
+            "reference": clip(ref, ref_sr), "result": clip(out, sr), "compute_seconds": took}
 
 
 def _compress(name: str, codec, x255: np.ndarray) -> dict:

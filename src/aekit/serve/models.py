@@ -1,6 +1,6 @@
 """The saved models a web app offers: every folder under ``--models DIR`` that aekit wrote (auto-encoders,
-anomaly detectors, codecs), plus the bundled codec. Requests name a model by its listed name only;
-no path from a request is ever opened."""
+anomaly detectors, codecs, voice converters), plus the bundled codec and voice model. Requests name a
+model by its listed name only; no path from a request is ever opened."""
 
 from __future__ import annotations
 
@@ -9,23 +9,26 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = {"aekit-model": "autoencoder", "aekit-detector": "detector", "aekit-codec": "codec"}
+KINDS = {"aekit-model": "autoencoder", "aekit-detector": "detector", "aekit-codec": "codec", "aekit-voice": "voice"}
+BUNDLED_VOICE = "espeak"  # the name aekit convert --model gives the shipped voice model
 
 
 @dataclass
 class Entry:
     name: str  # relative to the models folder, e.g. "mnist8" or "tour/models/vae"
-    kind: str  # autoencoder | detector | codec
+    kind: str  # autoencoder | detector | codec | voice
     path: Path | None  # None: a bundled codec
     input_shape: tuple[int, ...]
     description: str
     can_sample: bool = False
     can_interpolate: bool = False
+    bundled: bool = False  # shipped with aekit, not from --models
 
     def public(self) -> dict:
         return {"name": self.name, "kind": self.kind, "input_shape": list(self.input_shape),
                 "description": self.description, "can_sample": self.can_sample,
-                "can_interpolate": self.can_interpolate, "takes_images": len(self.input_shape) >= 2}
+                "can_interpolate": self.can_interpolate, "takes_images": len(self.input_shape) >= 2,
+                "takes_audio": self.kind == "voice"}
 
 
 def _any_size_codec(meta: dict) -> bool:
@@ -37,6 +40,12 @@ def _any_size_codec(meta: dict) -> bool:
 
 def _describe(meta: dict) -> tuple[tuple[int, ...], str, bool, bool]:
     """(input shape, a one-line description, can sample, can interpolate) from a config.json."""
+    if meta.get("format") == "aekit-voice":  # reads recordings, not arrays: no input shape
+        params, hist = meta.get("params", {}), meta.get("history", {})
+        speakers = (params.get("model_options") or {}).get("speakers")
+        return (), (f"voice conversion, {params.get('model', '?')}, content code of {params.get('latent_dim')}"
+                    + (f", trained on {speakers} speakers" if speakers else "")
+                    + (f", {hist.get('epochs_run')} epochs" if hist.get("epochs_run") else "")), False, False
     if meta.get("format") == "aekit-codec":
         q = [c["quality"] for c in meta.get("qualities", [])]
         shape = tuple(meta["qualities"][0]["image_shape"]) if meta.get("qualities") else ()
@@ -52,6 +61,12 @@ def _describe(meta: dict) -> tuple[tuple[int, ...], str, bool, bool]:
                                                                               and bottleneck in ("vq", "categorical", "binary"))
     desc = f"{model}, {mc.get('net')} net, {bottleneck} code of {mc.get('latent_dim')}"
     return shape, desc, generative and model != "conditional", model != "conditional"
+
+
+def _bundled_voice() -> Path | None:
+    """The shipped voice model's folder (found without importing aekit.voice, which needs librosa)."""
+    folder = Path(__file__).resolve().parents[1] / "voice" / "weights" / BUNDLED_VOICE
+    return folder if (folder / "config.json").exists() else None
 
 
 class ModelStore:
@@ -90,7 +105,12 @@ class ModelStore:
             if _any_size_codec(meta):
                 continue
             shape, desc, _, _ = _describe(meta)
-            out.setdefault(codec, Entry(codec, "codec", None, shape, desc + " (bundled)"))
+            out.setdefault(codec, Entry(codec, "codec", None, shape, desc + " (bundled)", bundled=True))
+        voice = _bundled_voice()
+        if voice is not None:
+            meta = json.loads((voice / "config.json").read_text())
+            out.setdefault(BUNDLED_VOICE, Entry(BUNDLED_VOICE, "voice", voice, (), _describe(meta)[1]
+                                                + " (bundled, eSpeak voices)", bundled=True))
         return out
 
     def get(self, name: str, kind: str | None = None) -> tuple[Entry, object]:
@@ -109,6 +129,12 @@ class ModelStore:
             from ..compression import load_codec
 
             return load_codec(entry.path or entry.name)
+        if entry.kind == "voice":  # needs librosa and soundfile (the serve extra brings them)
+            from ..voice import VoiceConverter
+
+            vc = VoiceConverter.load(entry.path)
+            vc.n_threads = self.n_threads
+            return vc
         if entry.kind == "detector":
             from ..anomaly import AnomalyDetector
 

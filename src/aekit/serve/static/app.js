@@ -14,8 +14,8 @@ function clearCanvas() {
   drawn = false;
 }
 
-function showError(message) {
-  const box = $("error");
+function showError(message, id = "error") {
+  const box = $(id);
   box.textContent = message;
   box.hidden = !message;
 }
@@ -43,9 +43,12 @@ async function loadModels() {
   models = data.models;
   for (const m of models) {
     if (m.kind === "codec") option($("codec"), m);
+    else if (m.takes_audio) option($("voice-model"), m);
     else if (m.takes_images) option($("model"), m);
   }
+  if (models.some((m) => m.name === "espeak" && m.takes_audio)) $("voice-model").value = "espeak";  // the bundled one
   updateInfo();
+  voiceSetup(data);
 }
 
 function selected() {
@@ -173,6 +176,79 @@ $("interpolate").addEventListener("click", async () => {
   try {
     strip("morph", (await api("/api/interpolate", body)).images);
   } catch (err) { showError(err.message); }
+});
+
+// ------------------------------------------------------------------ voice conversion
+let voiceMissing = null;  // why this server cannot convert (a package to install), or null
+
+function voiceSetup(data) {
+  const mib = (data.max_audio_bytes / 1048576).toFixed(1);
+  $("voice-limits").textContent = `WAV, FLAC or OGG, at most ${data.max_audio_seconds} s and ${mib} MiB each.`;
+  voiceMissing = data.voice_missing;
+  if (voiceMissing) showError(voiceMissing, "voice-error");
+  voiceInfo();
+}
+
+function voiceInfo() {
+  const m = models.find((x) => x.name === $("voice-model").value);
+  $("voice-info").textContent = m ? m.description : "no voice model";
+  $("convert").disabled = !m || !!voiceMissing || !$("voice-source").files[0] || !$("voice-reference").files[0];
+}
+
+function preview(input, audioId) {  // play the chosen file before converting it
+  const audio = $(audioId);
+  if (audio.src.startsWith("blob:")) URL.revokeObjectURL(audio.src);
+  const file = $(input).files[0];
+  if (file) audio.src = URL.createObjectURL(file); else audio.removeAttribute("src");
+  $(audioId.replace("-audio", "-spec")).hidden = true;
+  // a new input: the last result no longer belongs to what is shown
+  $("result-audio").removeAttribute("src");
+  $("result-spec").hidden = true;
+  $("voice-download").hidden = true;
+  $("voice-status").textContent = "";
+  showError(voiceMissing || "", "voice-error");
+  voiceInfo();
+}
+
+const stem = (name) => name.replace(/\.[^.]*$/, "");
+const clipText = (c) => `${c.seconds.toFixed(2)} s at ${c.sample_rate} Hz`;
+
+$("voice-source").addEventListener("change", () => preview("voice-source", "source-audio"));
+$("voice-reference").addEventListener("change", () => preview("voice-reference", "reference-audio"));
+$("voice-model").addEventListener("change", voiceInfo);
+
+$("convert").addEventListener("click", async () => {
+  const source = $("voice-source").files[0];
+  const reference = $("voice-reference").files[0];
+  const form = new FormData();
+  form.append("source", source);
+  form.append("reference", reference);
+  form.append("model", $("voice-model").value);
+  showError("", "voice-error");
+  $("convert").disabled = true;
+  $("voice-status").textContent = "converting...";
+  try {
+    const res = await fetch("/api/convert", {method: "POST", body: form});
+    const r = await res.json().catch(() => ({detail: `${res.status} ${res.statusText}`}));
+    if (!res.ok) throw new Error(typeof r.detail === "string" ? r.detail : JSON.stringify(r.detail));
+    $("result-audio").src = r.audio;
+    const link = $("voice-download");
+    link.href = r.audio;
+    link.download = `${stem(source.name)}_as_${stem(reference.name)}.wav`;
+    link.hidden = false;
+    for (const [key, c] of [["source", r.source], ["reference", r.reference], ["result", r.result]]) {
+      $(`${key}-spec`).src = c.spectrogram;
+      $(`${key}-spec`).hidden = false;
+    }
+    $("voice-status").textContent = `result: ${clipText(r.result)}, ${(r.audio_bytes / 1024).toFixed(0)} KiB ` +
+      `(source ${clipText(r.source)}, reference ${clipText(r.reference)}); converted in ` +
+      `${r.compute_seconds.toFixed(1)} s by ${r.model}.`;
+  } catch (err) {
+    $("voice-status").textContent = "";
+    showError(err.message, "voice-error");
+  } finally {
+    voiceInfo();
+  }
 });
 
 $("clear").addEventListener("click", clearCanvas);
