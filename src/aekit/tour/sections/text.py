@@ -4,6 +4,7 @@ much of each document a reconstructor rebuilds from them, against the first L wo
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 
 import numpy as np
@@ -29,8 +30,9 @@ def run(ctx) -> SectionResult:
     from ...text.metrics import KneserNeyBigram, in_vocab, rouge
     from ...text.tokenize import UNK
 
-    ts = load_summarizer()  # shipped with the package (scripts/train_text_model.py --ship): nothing to train
-    ts.train_options.n_threads = ctx.n_threads
+    ts = copy.copy(load_summarizer())  # shipped with the package (scripts/train_text_model.py --ship)
+    # this run's threads on a copy: the loaded model is cached for the whole process
+    ts.train_options = dataclasses.replace(ts.train_options, n_threads=ctx.n_threads, progress=False)
     L = ts.model_options.summary_len
     corpus = load_corpus(max_words=ts.model_options.max_source)
     test = in_vocab(ts.vocab, corpus.test[:ctx.pick(len(corpus.test), 150)])  # articles never trained on
@@ -42,8 +44,7 @@ def run(ctx) -> SectionResult:
     # documents and epochs), so the comparison is of what the summaries keep, not of how long a decoder trained
     rebuilt, r1 = {}, {}
     for kind, (tr, te) in summaries.items():
-        holder = copy.deepcopy(ts)  # the shipped model stays as it is (load_summarizer caches it)
-        holder.train_options.progress = False
+        holder = copy.deepcopy(ts)  # a fresh reconstructor replaces the copy's; the shipped one stays
         torch.manual_seed(ctx.seed)
         holder.fit_reconstructor(train, tr, epochs=epochs)
         rebuilt[kind] = holder.expand_tokens([s if s else [UNK] for s in te])

@@ -3,6 +3,7 @@ audio players, and MCD to the target's real rendering against the unconverted so
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import io
 
@@ -61,8 +62,8 @@ def run(ctx) -> SectionResult:
     from ...voice import load_converter, resample
     from ...voice.metrics import mcd_cepstra, mel_cepstrum
 
-    vc = load_converter()  # shipped with the package (scripts/train_voice_model.py): nothing to train
-    vc.n_threads = ctx.n_threads
+    vc = copy.copy(load_converter())  # shipped with the package (scripts/train_voice_model.py): nothing to train
+    vc.n_threads = ctx.n_threads  # on this copy: the loaded model is cached for the whole process
     engine = speech.ESpeak.get()
     by_name = {s.name: s for s in speech.SPEAKERS}
     texts = speech.parallel_sentences()  # held out: no training utterance says them
