@@ -40,7 +40,7 @@ def run(args) -> int:
     from ..tour import run_tour
 
     out = Path(args.output)
-    print(f"aekit tour: {'quick run' if args.quick else 'every use of aekit'} on the bundled MNIST digits -> {out}/")
+    print(f"aekit tour: {'quick run' if args.quick else 'every use of aekit'} on bundled data -> {out}/")
     report = run_tour(out, quick=args.quick, n_threads=args.n_threads, seed=args.seed, only=args.only,
                       progress=not args.no_progress)
     print(f"report: {out / 'index.html'} ({len(report['sections'])} sections, {report['seconds']:.0f} s); "

@@ -67,8 +67,9 @@ def render(results: list, quick: bool, total_seconds: float, threads: int) -> st
 <body><h1>aekit tour</h1>
 <p class="meta">aekit {_e(__version__)}, {mode}, {total_seconds:.0f} s on {threads} thread(s) of
 {_e(platform.processor() or platform.machine())}, {datetime.now():%Y-%m-%d %H:%M}. Every number here was measured
-in this run, on the bundled MNIST split (4,000 training, 1,000 test digits), with quick models; each section names
-the benchmark script that measures the same thing in full.</p>
+in this run on bundled data (the MNIST split of 4,000 training and 1,000 test digits, unless a section names other
+data), with quick models or the small ones that ship with aekit; each section names the benchmark script that
+measures the same thing in full.</p>
 <p>An auto-encoder is an encoder that squeezes data through a bottleneck and a decoder that rebuilds it. Each
 section below is one use of that idea, in the lecture's order.</p>
 <nav><ol>{toc}</ol></nav>
