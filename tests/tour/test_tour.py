@@ -179,6 +179,31 @@ def test_the_voice_players_hold_the_conversion_and_the_text_examples_are_summari
         assert summary and all(w in it for w in tokenize(summary)), (doc, summary)
 
 
+def test_the_readmes_first_command_installs_what_every_section_needs():
+    """``pip install -e '.[serve]' && aekit tour``: the serve extra brings each section's dependencies (a
+    section whose imports are missing is left out, silently), and the shipped models are package data."""
+    import re
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    extras = project["project"]["optional-dependencies"]
+
+    def names(extra: str) -> set[str]:
+        out = set()
+        for req in extras[extra]:
+            name = re.match(r"[A-Za-z0-9_.-]+", req).group(0).lower()
+            inner = re.match(r"aekit\[([a-z,-]+)\]", req)
+            out |= set().union(*(names(e) for e in inner.group(1).split(","))) if inner else {name}
+        return out
+
+    # voice: librosa, soundfile, eSpeak NG; text: the corpus (gensim) and ROUGE
+    assert {"fastapi", "uvicorn", "librosa", "soundfile", "espeakng-loader", "gensim", "rouge-score"} <= names("serve")
+    data = project["tool"]["setuptools"]["package-data"]
+    for package in ("aekit.compression", "aekit.voice", "aekit.text"):
+        assert "weights/*/*.safetensors" in data[package], package
+
+
 def test_unknown_section_is_one_line_with_did_you_mean(tmp_path, capsys):
     assert main(["tour", "--only", "compresion", "-o", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
