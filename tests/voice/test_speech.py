@@ -57,6 +57,17 @@ def test_tiny_corpus_is_non_parallel_for_training_and_parallel_for_evaluation(ti
     assert w.dtype == np.float32 and len(w) / c.sr > 0.5
 
 
+def test_parallel_sentences_are_the_corpus_evaluation_sentences_without_synthesis(tiny_corpus):
+    """The tour renders the held-out sentences itself: they must be the corpus's evaluation sentences,
+    none of which any training utterance says."""
+    held = speech.parallel_sentences(n_train_speakers=2, train_sentences=5, eval_sentences=2)
+    evals = [tiny_corpus.utterances[i].text for i in tiny_corpus.select("eval")]
+    assert held == list(dict.fromkeys(evals))
+    assert not set(held) & {tiny_corpus.utterances[i].text for i in tiny_corpus.select("train")}
+    # the defaults are the benchmark's corpus: 12 speakers x 150 training sentences, then 8 held out
+    assert speech.parallel_sentences() == sentences(12 * 150 + 8)[-8:]
+
+
 def test_corpus_is_cached_and_not_synthesised_again(tiny_corpus, monkeypatch):
     def fail(*a, **k):
         raise AssertionError("synthesised again")

@@ -6,6 +6,7 @@ from .common import add_threads_arg, formatter
 from .summarize import read_text
 
 EXAMPLES = """examples:
+  aekit summarize input.txt | aekit expand -           # the bundled model
   aekit expand --model runs/text summary.txt
   aekit summarize --model runs/text input.txt | aekit expand --model runs/text -
 """
@@ -15,16 +16,17 @@ def add_parser(sub) -> None:
     p = sub.add_parser("expand", help="rebuild a text from its summary (text auto-encoder)",
                        description="Print the text a text auto-encoder's reconstructor rebuilds from a summary "
                        "(as written by aekit summarize).", epilog=EXAMPLES, formatter_class=formatter)
-    p.add_argument("--model", required=True, metavar="DIR", help="folder saved by TextSummarizer.save")
+    p.add_argument("--model", default="wiki", metavar="DIR", help="folder saved by TextSummarizer.save, or 'wiki': "
+                   "the bundled model, trained on gensim's Wikipedia articles (default: %(default)s)")
     p.add_argument("input", metavar="FILE", help="file holding the summary; '-' reads standard input")
     add_threads_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..text import TextSummarizer
+    from ..text import load_summarizer
 
-    ts = TextSummarizer.load(args.model)
+    ts = load_summarizer(args.model)
     ts.train_options.n_threads = args.n_threads or ts.train_options.n_threads
     print(ts.expand(read_text(args.input)))
     return 0

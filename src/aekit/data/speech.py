@@ -232,6 +232,15 @@ def grammar_jsgf(name: str = "sentences") -> str:
                       f"public <{name}> = {' | '.join(f'( {a} )' for a in alts)};"]) + "\n"
 
 
+def parallel_sentences(n_train_speakers: int = N_TRAIN_SPEAKERS, train_sentences: int = 150,
+                       eval_sentences: int = 8, seed: int = 0) -> list[str]:
+    """The held-out parallel sentences of :func:`synthesize_corpus` with these settings (the defaults:
+    the benchmark's and the bundled model's corpus), without synthesising anything: no training
+    utterance says them, so a model trained on the corpus has never heard them."""
+    n_train = n_train_speakers * train_sentences
+    return sentences(n_train + eval_sentences, seed=seed)[n_train:]
+
+
 # ---------------------------------------------------------------------------- the corpus
 @dataclass(frozen=True)
 class Utterance:
@@ -493,5 +502,5 @@ def load_speaker_folders(speakers: Sequence[RecordedSpeaker] | dict[str, str], *
 
 
 __all__ = ["ASTERISK_INSTALL", "ASTERISK_SPEAKERS", "ASTERISK_TRANSCRIPTS", "asterisk_transcripts", "ESpeak", "N_TRAIN_SPEAKERS", "RecordedSpeaker", "SPEAKERS",
-           "Speaker", "SpeechCorpus", "Utterance", "audio_files", "cache_dir", "load_speaker_folders", "sentences",
+           "parallel_sentences", "Speaker", "SpeechCorpus", "Utterance", "audio_files", "cache_dir", "load_speaker_folders", "sentences",
            "synthesize_corpus"]

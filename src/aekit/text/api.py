@@ -195,12 +195,17 @@ class TextSummarizer:
         return detokenize(self.expand_tokens([summary])[0])
 
     # -- files -------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> Path:
-        """Atomically write ``path/`` with ``config.json`` (options, vocabulary) and ``model.safetensors``."""
+    def save(self, path: str | os.PathLike, *, half: bool = False) -> Path:
+        """Atomically write ``path/`` with ``config.json`` (options, vocabulary) and ``model.safetensors``.
+        ``half``: store the weights as float16, half the size (how the bundled model ships); :meth:`load`
+        casts them back to float32, so the loaded model is the rounded one, measured as it is used."""
         self._check()
         meta = {"model_options": to_dict(self.model_options), "train_options": to_dict(self.train_options),
                 "vocab": self.vocab.tokens}
-        return write_checkpoint(path, TEXT_KIND, meta, {"model.safetensors": self.model.state_dict()})
+        state = self.model.state_dict()
+        if half:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        return write_checkpoint(path, TEXT_KIND, meta, {"model.safetensors": state})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "TextSummarizer":

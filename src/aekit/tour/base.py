@@ -47,12 +47,13 @@ class Number:
 
 @dataclass
 class Figure:
-    """A picture (PNG bytes) or a sound (WAV bytes) the report embeds, with a caption."""
+    """A picture (PNG bytes), a sound (WAV bytes) or words (UTF-8 text: a text use's examples) the report
+    embeds, with a caption."""
 
     name: str  # file-like name, e.g. "reconstructions.png"
     data: bytes
     caption: str
-    kind: str = "image"  # "image" | "audio"
+    kind: str = "image"  # "image" | "audio" | "text"
 
 
 @dataclass

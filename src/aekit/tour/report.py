@@ -18,6 +18,7 @@ table.numbers { border-collapse: collapse; margin: .8em 0; } table.numbers td, t
   font-variant-numeric: tabular-nums; } .better { color: #1a7f37; font-weight: 600; } .worse { color: #b35900; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #555;
   font-size: 13px; } pre { background: #f6f8fa; padding: .6em .8em; overflow-x: auto; font-size: 13px; }
+pre.text-figure { white-space: pre-wrap; background: #fff; border: 1px solid #eee; } figure audio { width: 320px; }
 """
 
 
@@ -29,6 +30,8 @@ def _media(fig) -> str:
     data = base64.b64encode(fig.data).decode("ascii")
     if fig.kind == "audio":
         tag = f'<audio controls src="data:audio/wav;base64,{data}"></audio>'
+    elif fig.kind == "text":  # words are the picture (a text use's examples): shown as they are, escaped
+        tag = f'<pre class="text-figure">{_e(fig.data.decode("utf-8"))}</pre>'
     else:
         tag = f'<img alt="{_e(fig.caption)}" src="data:image/png;base64,{data}">'
     return f'<figure data-name="{_e(fig.name)}">{tag}<figcaption>{_e(fig.caption)}</figcaption></figure>'
@@ -64,8 +67,9 @@ def render(results: list, quick: bool, total_seconds: float, threads: int) -> st
 <body><h1>aekit tour</h1>
 <p class="meta">aekit {_e(__version__)}, {mode}, {total_seconds:.0f} s on {threads} thread(s) of
 {_e(platform.processor() or platform.machine())}, {datetime.now():%Y-%m-%d %H:%M}. Every number here was measured
-in this run, on the bundled MNIST split (4,000 training, 1,000 test digits), with quick models; each section names
-the benchmark script that measures the same thing in full.</p>
+in this run on bundled data (the MNIST split of 4,000 training and 1,000 test digits, unless a section names other
+data), with quick models or the small ones that ship with aekit; each section names the benchmark script that
+measures the same thing in full.</p>
 <p>An auto-encoder is an encoder that squeezes data through a bottleneck and a decoder that rebuilds it. Each
 section below is one use of that idea, in the lecture's order.</p>
 <nav><ol>{toc}</ol></nav>
