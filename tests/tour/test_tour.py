@@ -115,10 +115,10 @@ def test_report_json_holds_the_same_numbers_and_the_models_are_saved(quick_tour)
     text = by_name["text"]["details"]
     assert text["n_test"] == 150 and 0 < text["rouge"]["learned"]["rouge1"] < 1 and text["perplexity"]["Lead-L"] > 1
     dis = by_name["disentanglement"]["details"]["scores"]
-    assert set(dis) == {"beta-VAE", "VAE"} and all(0 <= d["mig"] <= 1 for d in dis.values())
+    assert set(dis) == {"beta-TCVAE", "VAE"} and all(0 <= d["mig"] <= 1 for d in dis.values())
     import aekit
 
-    assert aekit.AutoEncoder.load(quick_tour / "models" / "shapes_betavae").latent_dim == 10
+    assert aekit.AutoEncoder.load(quick_tour / "models" / "shapes_betatcvae").latent_dim == 10
     ae = aekit.AutoEncoder.load(quick_tour / "models" / "mnist8")
     assert ae.latent_dim == 8
     assert aekit.AnomalyDetector.load(quick_tour / "models" / "detector0").input_shape_ == (28, 28)
