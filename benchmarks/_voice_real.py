@@ -33,7 +33,7 @@ from aekit.voice import FeatureConfig, VoiceConverter
 from aekit.voice.converter import utterance_log_mel
 from aekit.voice.metrics import verifies
 
-from _voice import JUDGE_SR, Judge, Recogniser, wer
+from _voice import JUDGE_SR, Judge, Recogniser, bootstrap_ci, wer
 
 HOLD_OUT_EVERY = 10
 VALIDATION_OFFSET = 5  # prompts 5, 15, 25, ... of each speaker: validation (neither trained on nor evaluated)
@@ -189,7 +189,8 @@ def evaluate_real(vc: VoiceConverter, data: RealSpeakers, judge: Judge) -> tuple
     trials = data.trials()
     conv_ok, oracle_ok, outputs = verify(vc, data.held, emb, trials, judge)
     per_target = {n: [ok for (_, t, _), ok in zip(trials, conv_ok) if t == n] for n in data.names}
-    res = {"verification": float(np.mean(conv_ok)), "oracle_verification": float(np.mean(oracle_ok)),
+    res = {"verification": float(np.mean(conv_ok)), "verification_ci95": bootstrap_ci(conv_ok),
+           "oracle_verification": float(np.mean(oracle_ok)),
            "verification_by_target": {n: float(np.mean(v)) for n, v in per_target.items()},
            "n": len(conv_ok), "seconds": time.perf_counter() - t0}
     res["ratio"] = res["verification"] / max(res["oracle_verification"], 1e-9)

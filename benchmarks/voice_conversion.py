@@ -74,7 +74,7 @@ from aekit.voice.features import FeatureConfig, log_mel
 from aekit.voice.metrics import mcd_cepstra, mel_cepstrum, median_f0, verifies
 
 from _common import check, md_table, parse_args, write_results
-from _voice import JUDGE_SR, Judge, Recogniser, probe_accuracy, wer
+from _voice import JUDGE_SR, Judge, Recogniser, bootstrap_ci, probe_accuracy, wer
 
 SEED = 0
 #: the model measured here (and shipped: scripts/train_voice_model.py): ``aekit.voice.converter.DEFAULTS``
@@ -246,14 +246,6 @@ def subsample_trials(ps: ParallelSet, group: list[str], per_pair: int, pair_step
 #: the pitch-shift baseline's grid: the fraction of the log F0 ratio applied (1.0 = the label-free pick:
 #: shift to the reference's median F0 exactly)
 PITCH_GRID = (0.5, 1.0)
-
-
-def bootstrap_ci(flags: list[bool], seed: int = 0, n: int = 2000) -> list[float]:
-    """95 % bootstrap interval of a rate over trials."""
-    x = np.asarray(flags, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), (n, len(x)))].mean(1)
-    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
 
 
 def evaluate_all(name: str, convert, ps: ParallelSet, groups: dict, judge: Judge, keep: set) -> tuple[dict, dict]:
@@ -472,7 +464,7 @@ def main() -> None:
         _bar("mcd_reduction_unseen", reduction("unseen")),
     ]
     payload = {"quick": quick, "partial": partial, "not_measured": missing, "seed": SEED, "recipe": recipe,
-               "no_in_recipe": no_in, "real_recipe": REAL_RECIPE,
+               "no_in_recipe": no_in, "real_recipe": REAL_RECIPE, "real_candidates": REAL_CANDIDATES,
                "corpus": {"speakers": [s.name for s in corpus.speakers], "train_speakers": list(corpus.train_speakers),
                           "held_out_speakers": list(corpus.held_out_speakers),
                           "train_utterances": len(corpus.select("train")), "eval_sentences": len(ps.sentences)},
@@ -612,9 +604,10 @@ def markdown(p: dict) -> str:
     r = p["real_speakers"]
     if "ratio" in r:
         out += ["## Real speakers (five Asterisk prompt voices, fine-tuned, held-out prompts)", "",
-                md_table(["", "value"], [["conversion verification", r["verification"]],
-                                         ["oracle verification", r["oracle_verification"]],
-                                         ["ratio", r["ratio"]], ["trials", r["n"]]]
+                md_table(["", "value"], [["conversion verification", r["verification"]]]
+                         + ([["95 % CI (bootstrap over trials)", "[%.2f, %.2f]" % tuple(r["verification_ci95"])]]
+                            if r.get("verification_ci95") else [])
+                         + [["oracle verification", r["oracle_verification"]], ["ratio", r["ratio"]], ["trials", r["n"]]]
                          + [[f"verification into {k}", v] for k, v in r["verification_by_target"].items()]
                          + [[f"English WER {k}", v] for k, v in r["english_wer"].items()
                             if k.startswith("wer")]), ""]
@@ -632,8 +625,8 @@ def markdown(p: dict) -> str:
                                                                     ", epoch on validation" if a.get("validation") else ""),
                                a["verification"], a["ratio"]] for a in r["previous_attempts"]]), ""]
         if r.get("candidates"):
-            out += ["Fine-tune candidates (`REAL_CANDIDATES`), judged on the validation prompts only; candidate %d "
-                    "evaluated:" % r["chosen_candidate"], "",
+            out += ["Fine-tune candidates (`REAL_CANDIDATES`, listed after the third run's figure above), judged on "
+                    "the validation prompts only; candidate %d evaluated:" % r["chosen_candidate"], "",
                     md_table(["candidate", "settings", "chosen epoch", "validation verification"],
                              [[i, json.dumps(c["settings"]) if c["settings"] else "REAL_RECIPE",
                                c["validation"]["chosen_epoch"], c["validation_verification"]]
