@@ -64,6 +64,14 @@ def wer(references: list[str], hypotheses: list[str]) -> float:
                            hypothesis_transform=norm))
 
 
+def bootstrap_ci(flags: list[bool], seed: int = 0, n: int = 2000) -> list[float]:
+    """95 % bootstrap interval of a rate over trials."""
+    x = np.asarray(flags, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), (n, len(x)))].mean(1)
+    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+
+
 # ---------------------------------------------------------------------------- probes
 def pooled(code: np.ndarray) -> np.ndarray:
     """Mean and standard deviation over time of a ``(T, F)`` code (a ``(F,)`` vector passes through)."""

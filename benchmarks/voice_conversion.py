@@ -33,15 +33,18 @@ sentence converted).
   to the source's.
 
 **Real speakers** (``aekit.data.speech.ASTERISK_SPEAKERS``: five Debian prompt packages, one
-speaker each, 8 kHz; see ``_voice_real.py``). Every 10th prompt of each speaker is held out; the
-synthetic model is fine-tuned on the rest (``REAL_RECIPE``). Each speaker's first 4 held-out
+speaker each, 8 kHz; see ``_voice_real.py``). Every 10th prompt of each speaker is held out for
+evaluation and another 10th for validation; the synthetic model is fine-tuned on the rest
+(``REAL_RECIPE``), keeping the epoch of ``REAL_VALIDATE_AT`` whose conversions among the validation
+prompts verify best (the evaluation prompts play no part in it). Each speaker's first 4 held-out
 prompts of 1.5 s or more are converted to every other speaker (20 pairs x 4), the reference being
 another held-out prompt of the target. Verification as above, the centroids over 16 held-out
 prompts of each speaker (less the prompts of the trial); the oracle is the target's own held-out
 prompt. English prompts converted into the other four voices are transcribed by pocketsphinx
 (general language model) against the unconverted prompts.
 
-    python benchmarks/voice_conversion.py          # ~1.5 h on one free core (training ~40 min)
+    python benchmarks/voice_conversion.py          # ~1.5 h on one free core (training ~40 min; the real part
+                                                   # fine-tunes three candidates, ~25 min)
     python benchmarks/voice_conversion.py --quick  # smoke run -> benchmarks/results/quick/
 
 Trained models (and the real-speaker figures) are kept in ``aekit``'s cache folder, keyed by
@@ -72,7 +75,7 @@ from aekit.voice.features import FeatureConfig, log_mel
 from aekit.voice.metrics import mcd_cepstra, mel_cepstrum, median_f0, verifies
 
 from _common import check, md_table, parse_args, write_results
-from _voice import JUDGE_SR, Judge, Recogniser, probe_accuracy, wer
+from _voice import JUDGE_SR, Judge, Recogniser, bootstrap_ci, probe_accuracy, wer
 
 SEED = 0
 #: the model measured here (and shipped: scripts/train_voice_model.py): ``aekit.voice.converter.DEFAULTS``
@@ -83,8 +86,18 @@ RECIPE = dict(epochs=40, batch_size=32, lr=1e-3,
                              "adversarial_weight": 0.1})
 #: the entangled baseline: the same model and training without instance normalisation
 NO_IN = {**RECIPE, "model_options": {**RECIPE["model_options"], "content_norm": "none"}}
-#: fine-tuning on the five recorded speakers (from the synthetic model's weights)
-REAL_RECIPE = dict(epochs=8, batch_size=32, lr=5e-4)
+#: fine-tuning on the five recorded speakers (from the synthetic model's weights); the weights kept are
+#: those of the epoch in ``REAL_VALIDATE_AT`` whose conversions of validation prompts verify best
+#: (``_voice_real.fine_tune``). Earlier attempts (3 and 8 epochs, no validation) are in
+#: ``results/voice_conversion/real_attempts.json`` (``REAL_ATTEMPTS``).
+REAL_RECIPE = dict(epochs=24, batch_size=32, lr=5e-4)
+REAL_VALIDATE_AT = (12, 16, 20, 24)
+#: fine-tune settings (on top of ``REAL_RECIPE``), each fine-tuned with its epoch chosen as above; only
+#: the one whose validation conversions verify best is evaluated (a tie: the earlier in this list).
+#: A stronger adversary on the content code (less of the source speaker carried into the conversion)
+#: and a larger learning rate.
+REAL_CANDIDATES = ({}, {"model_options": {"adversarial_weight": 1.0}}, {"lr": 1e-3})
+REAL_ATTEMPTS = Path(__file__).parent / "results" / "voice_conversion" / "real_attempts.json"
 QUICK_EPOCHS = 2
 FEATURES = FeatureConfig()
 
@@ -234,14 +247,6 @@ def subsample_trials(ps: ParallelSet, group: list[str], per_pair: int, pair_step
 #: the pitch-shift baseline's grid: the fraction of the log F0 ratio applied (1.0 = the label-free pick:
 #: shift to the reference's median F0 exactly)
 PITCH_GRID = (0.5, 1.0)
-
-
-def bootstrap_ci(flags: list[bool], seed: int = 0, n: int = 2000) -> list[float]:
-    """95 % bootstrap interval of a rate over trials."""
-    x = np.asarray(flags, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), (n, len(x)))].mean(1)
-    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
 
 
 def evaluate_all(name: str, convert, ps: ParallelSet, groups: dict, judge: Judge, keep: set) -> tuple[dict, dict]:
@@ -431,6 +436,8 @@ def main() -> None:
     corpus, recipe, no_in = run.corpus, run.recipe, run.no_in
 
     real = run_real(vc, judge, quick, compute=not partial) if vc is not None else {"skipped": "not measured"}
+    if not quick and REAL_ATTEMPTS.exists():  # the earlier recipes' figures, so that the change is visible
+        real["previous_attempts"] = json.loads(REAL_ATTEMPTS.read_text())["attempts"]
     if real.get("examples"):
         examples["real"] = real.pop("examples")
     files = write_examples(args.out_dir, ps, examples)
@@ -458,7 +465,7 @@ def main() -> None:
         _bar("mcd_reduction_unseen", reduction("unseen")),
     ]
     payload = {"quick": quick, "partial": partial, "not_measured": missing, "seed": SEED, "recipe": recipe,
-               "no_in_recipe": no_in, "real_recipe": REAL_RECIPE,
+               "no_in_recipe": no_in, "real_recipe": REAL_RECIPE, "real_candidates": REAL_CANDIDATES,
                "corpus": {"speakers": [s.name for s in corpus.speakers], "train_speakers": list(corpus.train_speakers),
                           "held_out_speakers": list(corpus.held_out_speakers),
                           "train_utterances": len(corpus.select("train")), "eval_sentences": len(ps.sentences)},
@@ -498,14 +505,18 @@ def run_real(vc: VoiceConverter, judge: Judge, quick: bool, compute: bool = True
     """The five recorded speakers (skipped, with a note, when the Debian packages are missing). The
     figures are kept beside the fine-tuned model, so that ``python voice_conversion.py real`` can run
     this part in a process of its own while the synthetic part runs."""
-    from _voice_real import RealSpeakers, english_wer, evaluate_real, fine_tune
+    from _voice_real import N_VAL, VAL_POOL, VALIDATION_OFFSET, RealSpeakers, english_wer, evaluate_real, fine_tune
 
     missing = [s.folder for s in speech.ASTERISK_SPEAKERS if not Path(s.folder).is_dir()]
     if missing:
         print(f"  real speakers skipped: {missing} missing ({speech.ASTERISK_INSTALL})", flush=True)
         return {"skipped": f"missing {missing}; install with {speech.ASTERISK_INSTALL}"}
     recipe = {**REAL_RECIPE, "epochs": QUICK_EPOCHS} if quick else REAL_RECIPE
-    folder = model_dir("real", {"base": vc.history_.best_val, **recipe}, quick)
+    validate_at = [QUICK_EPOCHS] if quick else list(REAL_VALIDATE_AT)
+    recipes = [_candidate(recipe, c, vc) for c in REAL_CANDIDATES]
+    folders = [model_dir("real", {"base": vc.history_.best_val, **r, "validate_at": validate_at,
+                                  "validation": [VALIDATION_OFFSET, VAL_POOL, N_VAL]}, quick) for r in recipes]
+    folder = model_dir("real-eval", {"candidates": [f.name for f in folders]}, quick)
     done = folder / "results.json"
     if done.exists():
         print(f"  real speakers: measured before, reading {done}", flush=True)
@@ -517,8 +528,21 @@ def run_real(vc: VoiceConverter, judge: Judge, quick: bool, compute: bool = True
         return {"skipped": "not measured"}
     print("real speakers", flush=True)
     data = RealSpeakers(max_files=100 if quick else None, n_eval=2 if quick else 4)
-    tuned = fine_tune(vc, data, recipe, SEED, folder)
+    # every candidate fine-tuned and judged on the validation prompts; only the best is evaluated
+    tuned, validation, chosen = None, None, -1
+    candidates = []
+    for i, (r, f) in enumerate(zip(recipes, folders)):
+        model, val = fine_tune(vc, data, r, validate_at, judge, SEED, f)
+        rate = val["verification_by_epoch"][str(val["chosen_epoch"])]
+        candidates.append({"settings": REAL_CANDIDATES[i], "validation": val, "validation_verification": rate,
+                           "training": _history(model)})
+        if tuned is None or rate > candidates[chosen]["validation_verification"]:  # a tie: the earlier
+            tuned, validation, chosen = model, val, i
+    print(f"  real: candidate {chosen} ({REAL_CANDIDATES[chosen]}) kept on validation", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
     res, outputs = evaluate_real(tuned, data, judge)
+    res["validation"] = validation
+    res["candidates"], res["chosen_candidate"] = candidates, chosen
     res["english_wer"] = english_wer(data, outputs, Recogniser())
     res["data"] = data.summary()
     res["n_eval_per_speaker"] = data.n_eval
@@ -533,6 +557,14 @@ def run_real(vc: VoiceConverter, judge: Judge, quick: bool, compute: bool = True
     write_text(done, json.dumps({**res, "examples_title": title}, indent=1))
     res["examples"] = (title, waves)
     return res
+
+
+def _candidate(recipe: dict, settings: dict, base: VoiceConverter) -> dict:
+    """``recipe`` with a candidate's settings (its ``model_options`` update the base model's)."""
+    out = {**recipe, **{k: v for k, v in settings.items() if k != "model_options"}}
+    if "model_options" in settings:
+        out["model_options"] = {**base.model_options, **settings["model_options"]}
+    return out
 
 
 def markdown(p: dict) -> str:
@@ -573,12 +605,33 @@ def markdown(p: dict) -> str:
     r = p["real_speakers"]
     if "ratio" in r:
         out += ["## Real speakers (five Asterisk prompt voices, fine-tuned, held-out prompts)", "",
-                md_table(["", "value"], [["conversion verification", r["verification"]],
-                                         ["oracle verification", r["oracle_verification"]],
-                                         ["ratio", r["ratio"]], ["trials", r["n"]]]
+                md_table(["", "value"], [["conversion verification", r["verification"]]]
+                         + ([["95 % CI (bootstrap over trials)", "[%.2f, %.2f]" % tuple(r["verification_ci95"])]]
+                            if r.get("verification_ci95") else [])
+                         + [["oracle verification", r["oracle_verification"]], ["ratio", r["ratio"]], ["trials", r["n"]]]
                          + [[f"verification into {k}", v] for k, v in r["verification_by_target"].items()]
                          + [[f"English WER {k}", v] for k, v in r["english_wer"].items()
                             if k.startswith("wer")]), ""]
+        if r.get("validation"):
+            v = r["validation"]
+            out += ["Fine-tune epoch chosen on validation prompts (never the evaluation ones; %d trials): "
+                    "epoch %s kept." % (v["n_trials"], v["chosen_epoch"]), "",
+                    md_table(["epoch", "validation verification"],
+                             [[e, x] for e, x in v["verification_by_epoch"].items()]), ""]
+        if r.get("previous_attempts"):
+            out += ["Earlier fine-tunes, each evaluated on the same trials with the same judge and oracle "
+                    "(`results/voice_conversion/real_attempts.json`):", "",
+                    md_table(["run", "recipe", "verification", "ratio to oracle"],
+                             [[a["commit"], "%d epochs, lr %g%s" % (a["real_recipe"]["epochs"], a["real_recipe"]["lr"],
+                                                                    ", epoch on validation" if a.get("validation") else ""),
+                               a["verification"], a["ratio"]] for a in r["previous_attempts"]]), ""]
+        if r.get("candidates"):
+            out += ["Fine-tune candidates (`REAL_CANDIDATES`, listed after the third run's figure above), judged on "
+                    "the validation prompts only; candidate %d evaluated:" % r["chosen_candidate"], "",
+                    md_table(["candidate", "settings", "chosen epoch", "validation verification"],
+                             [[i, json.dumps(c["settings"]) if c["settings"] else "REAL_RECIPE",
+                               c["validation"]["chosen_epoch"], c["validation_verification"]]
+                              for i, c in enumerate(r["candidates"])]), ""]
     else:
         out += ["Real speakers: " + r.get("skipped", "not run"), ""]
     if p.get("not_measured"):

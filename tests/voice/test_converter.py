@@ -101,6 +101,33 @@ def test_fine_tuning_starts_from_the_given_weights(tiny_converter, tiny_corpus):
         other.fit_features(mels, init=tiny_converter)
 
 
+def test_callbacks_convert_with_the_model_in_training_and_a_failed_fit_leaves_no_model(tiny_converter, tiny_corpus):
+    """A callback sees the model being trained (it can convert with the converter each epoch, as the
+    benchmark's epoch choice does); an error raised from one stops training and leaves a converter
+    that was not fitted before still unfitted, not half-trained."""
+    idx = tiny_corpus.select("train")
+    mels = [tiny_converter.unstandardise(tiny_converter.mel(tiny_corpus.wave(i), tiny_corpus.sr)) for i in idx]
+    src, ref = tiny_converter.mel(tiny_corpus.wave(idx[0]), tiny_corpus.sr), mels[-1]
+    TINY = tiny_converter.get_params()  # the shared tiny recipe
+    vc = VoiceConverter(**{**TINY, "epochs": 2})
+    seen = []
+
+    def record(trainer, epoch, logs):
+        seen.append((epoch, vc.model_.training, vc.convert_mel(src, vc.standardise(ref)).shape))
+
+    vc.fit_features(mels, callbacks=[record])
+    assert seen == [(1, True, src.shape), (2, True, src.shape)] and not vc.model_.training
+
+    def fail(trainer, epoch, logs):
+        raise RuntimeError("stop here")
+
+    broken = VoiceConverter(**{**TINY, "epochs": 2})
+    with pytest.raises(RuntimeError, match="stop here"):
+        broken.fit_features(mels, callbacks=[fail])
+    with pytest.raises(NotFittedError):
+        broken.convert_mel(src, src)
+
+
 def test_the_bundled_model_steers_the_voice(tiny_corpus):
     """Quality, on real (synthesised) speech: with the bundled model, a man's new sentence decoded
     with a woman's reference comes out with a spectral colouring nearer hers than when decoded with

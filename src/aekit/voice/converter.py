@@ -174,11 +174,15 @@ class VoiceConverter:
         return self.fit_features(logmels, speakers, resume=resume)
 
     def fit_features(self, logmels: Sequence[np.ndarray], speakers: Sequence[int] | None = None, *,
-                     resume: bool = False, init: "VoiceConverter | None" = None) -> "VoiceConverter":
+                     resume: bool = False, init: "VoiceConverter | None" = None,
+                     callbacks: Sequence | None = None) -> "VoiceConverter":
         """Train on log-mel spectrograms as :func:`aekit.voice.features.log_mel` makes them (of
         trimmed, loudness-normalised waves at ``features.sr``), e.g. a cache of them. ``init``: a
         fitted converter of the same architecture whose weights training starts from (fine-tuning
-        to new speakers; the feature standardisation is fitted anew on these spectrograms)."""
+        to new speakers; the feature standardisation is fitted anew on these spectrograms).
+        ``callbacks``: the trainer's ``cb(trainer, epoch, logs)``, called after every epoch; during
+        training ``self.model_`` is the model being trained (in training mode), so a callback can
+        convert with this converter, e.g. to pick an epoch by a validation conversion."""
         n_mels = self.features.n_mels
         bad = [i for i, m in enumerate(logmels) if np.ndim(m) != 2 or np.shape(m)[0] != n_mels or np.shape(m)[1] < 2]
         if bad:
@@ -204,7 +208,16 @@ class VoiceConverter:
                 except RuntimeError as exc:
                     raise ConfigError(f"init={init!r} does not match this converter's architecture ({exc}); "
                                       "fine-tune with the same model, net and bottleneck settings.") from None
-            self.history_ = Trainer(tcfg).fit(model, DatasetSource(data), resume=resume)
+            before = getattr(self, "model_", None)
+            self.model_ = model  # what callbacks convert with; set again once trained
+            try:
+                self.history_ = Trainer(tcfg, list(callbacks or [])).fit(model, DatasetSource(data), resume=resume)
+            except BaseException:  # a failed fit leaves the converter as it was, not half-trained
+                if before is None:
+                    del self.model_
+                else:
+                    self.model_ = before
+                raise
         self.model_ = model.cpu().eval()
         self.model_config_ = mcfg
         return self
