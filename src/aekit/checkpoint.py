@@ -11,6 +11,7 @@ checkpoint they replace, else the user's umask's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -200,3 +201,22 @@ def read_checkpoint(path: str | os.PathLike, kind: str | None = None
         except (SafetensorError, OSError, ValueError) as exc:
             raise CheckpointError(f"Corrupt checkpoint {str(path)!r}: cannot read {fname!r} ({exc}).") from None
     return meta, tensors
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(cls: type, path: str) -> Any:
+    return cls.load(path)
+
+
+def load_bundled(model: Any, cls: type, *, name: str, folder: Path, what: str, script: str) -> Any:
+    """``model`` as a fitted ``cls``: one already loaded, a folder saved by ``cls.save``, or ``None`` /
+    ``name`` for the model that ships in ``folder`` (``script`` makes it). Loaded models are cached, so
+    the web page and the tour load each folder once."""
+    if isinstance(model, cls):
+        return model
+    if model is None or str(model) == name:
+        if not (folder / "config.json").exists():
+            raise FileNotFoundError(f"the bundled {what} model is missing from {str(folder)!r}; train it with "
+                                    f"python {script}, or pass a model folder.")
+        model = folder
+    return _load_cached(cls, str(Path(model).resolve()))

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
@@ -19,22 +18,13 @@ from .tokenize import Vocab, detokenize, normalize, tokenize
 PRETRAINED = Path(__file__).resolve().parent / "weights" / "wiki"
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> TextSummarizer:
-    return TextSummarizer.load(path)
-
-
 def load_summarizer(model: str | os.PathLike | TextSummarizer | None = None) -> TextSummarizer:
     """``model`` as a summarizer: one already loaded, a folder saved by ``TextSummarizer.save``, or
     ``None`` / ``"wiki"`` for the bundled pretrained model."""
-    if isinstance(model, TextSummarizer):
-        return model
-    if model is None or str(model) == "wiki":
-        if not (PRETRAINED / "config.json").exists():
-            raise FileNotFoundError(f"the bundled text model is missing from {str(PRETRAINED)!r}; train it with "
-                                    "python scripts/train_text_model.py --ship, or pass a model folder.")
-        model = PRETRAINED
-    return _load(str(Path(model).resolve()))
+    from ..checkpoint import load_bundled
+
+    return load_bundled(model, TextSummarizer, name="wiki", folder=PRETRAINED, what="text",
+                        script="scripts/train_text_model.py --ship")
 
 
 __all__ = ["PRETRAINED", "TextSummarizer", "Vocab", "detokenize", "encode_batch", "load_summarizer", "normalize",

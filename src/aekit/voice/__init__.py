@@ -13,7 +13,6 @@ speaker codes (AdaIN-VC, :mod:`aekit.models.voice`), trained without parallel da
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
@@ -27,22 +26,12 @@ from .features import FeatureConfig, griffin_lim, log_mel
 PRETRAINED = Path(__file__).resolve().parent / "weights" / "espeak"
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> VoiceConverter:
-    return VoiceConverter.load(path)
-
-
 def load_converter(model: str | os.PathLike | VoiceConverter | None = None) -> VoiceConverter:
     """``model`` as a converter: one already loaded, a folder saved by ``VoiceConverter.save``, or
     ``None`` / ``"espeak"`` for the bundled pretrained model."""
-    if isinstance(model, VoiceConverter):
-        return model
-    if model is None or str(model) == "espeak":
-        if not (PRETRAINED / "config.json").exists():
-            raise FileNotFoundError(f"the bundled voice model is missing from {str(PRETRAINED)!r}; train it with "
-                                    "python scripts/train_voice_model.py, or pass a model folder.")
-        model = PRETRAINED
-    return _load(str(Path(model).resolve()))
+    from ..checkpoint import load_bundled
+
+    return load_bundled(model, VoiceConverter, name="espeak", folder=PRETRAINED, what="voice", script="scripts/train_voice_model.py")
 
 
 def convert(source_wave, target_wave, sr: int, *, target_sr: int | None = None,
