@@ -43,8 +43,8 @@ prompts of each speaker (less the prompts of the trial); the oracle is the targe
 prompt. English prompts converted into the other four voices are transcribed by pocketsphinx
 (general language model) against the unconverted prompts.
 
-    python benchmarks/voice_conversion.py          # ~1.5 h on one free core (training ~40 min; the real part
-                                                   # fine-tunes three candidates, ~25 min)
+    python benchmarks/voice_conversion.py          # ~1 h on one core (two models ~10 min each; the real part
+                                                   # fine-tunes three candidates, ~17 min; the evaluation)
     python benchmarks/voice_conversion.py --quick  # smoke run -> benchmarks/results/quick/
 
 Trained models (and the real-speaker figures) are kept in ``aekit``'s cache folder, keyed by
