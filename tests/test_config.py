@@ -176,3 +176,15 @@ def test_parse_specs():
         parse_specs("shift:two", "augmentation")
     with pytest.raises(ConfigError, match=r"Empty augmentation spec"):
         parse_specs(" , ", "augmentation")
+
+
+@pytest.mark.parametrize("model", ["factor", "adversarial"])
+@pytest.mark.parametrize("betas", [(0.5, 1.0), (0.5,), (-0.1, 0.9)])
+def test_a_discriminators_adam_betas_are_checked_with_one_message(model, betas):
+    from aekit.models.adversarial import AdversarialOptions
+    from aekit.models.factor import FactorOptions
+
+    options = {"factor": FactorOptions, "adversarial": AdversarialOptions}[model]
+    assert options(betas=[0.1, 0.2]).betas == (0.1, 0.2)
+    with pytest.raises(ConfigError, match=r"betas=.* must be two numbers in \[0, 1\)"):
+        options(betas=betas)

@@ -87,6 +87,14 @@ class Number:
         return int(value) if self.integer else float(value)
 
 
+def check_betas(betas) -> tuple[float, float]:
+    """Adam's ``betas`` of a second optimizer (a discriminator's): two numbers in [0, 1)."""
+    betas = tuple(float(b) for b in betas)
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise ConfigError(f"betas={betas} must be two numbers in [0, 1).")
+    return betas
+
+
 def check_number(value: Any, name: str, *, integer: bool = False, minimum: float | None = None,
                  maximum: float | None = None, above: float | None = None, below: float | None = None,
                  optional: bool = False, meaning: str | None = None) -> Any:

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig, TrainConfig, _number
+from ..config import ModelConfig, TrainConfig, _number, check_betas
 from ..context import Context
 from ..errors import ConfigError
 from ..layers import activation
@@ -52,9 +52,7 @@ class AdversarialOptions:
         _number(self, "disc_every", integer=True)
         if self.disc_every < 1:
             raise ConfigError(f"disc_every={self.disc_every} must be >= 1.")
-        self.betas = tuple(float(b) for b in self.betas)
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ConfigError(f"betas={self.betas} must be two numbers in [0, 1).")
+        self.betas = check_betas(self.betas)
 
 
 @MODELS.register("adversarial")

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import distributed as dist_utils
-from ..config import ModelConfig, TrainConfig, check_number
+from ..config import ModelConfig, TrainConfig, check_betas, check_number
 from ..context import Context
 from ..errors import ConfigError
 from ..optim import OptimizerSpec
@@ -55,9 +55,7 @@ class FactorOptions:
             raise ConfigError(f"disc_hidden={self.disc_hidden!r} must be a non-empty list of positive widths.")
         self.disc_lr = check_number(self.disc_lr, "disc_lr", above=0, optional=True,
                                     meaning="learning rate of the TC discriminator, or None for the training lr")
-        self.betas = tuple(float(b) for b in self.betas)
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ConfigError(f"betas={self.betas} must be two numbers in [0, 1).")
+        self.betas = check_betas(self.betas)
 
 
 @MODELS.register("factor")
