@@ -50,6 +50,25 @@ def test_save_load_round_trip_and_the_module_function(tiny_converter, tiny_model
     assert load_converter(back) is back
 
 
+def test_half_storage_halves_the_file_and_loads_as_float32(tiny_converter, tiny_corpus, tmp_path):
+    """save(half=True), as the bundled model ships: float16 on disk, float32 once loaded, converting
+    nearly as the float32 model does."""
+    from safetensors.torch import load_file
+
+    tiny_converter.save(tmp_path / "full")
+    tiny_converter.save(tmp_path / "half", half=True)
+    full, half = (tmp_path / "full" / "model.safetensors"), (tmp_path / "half" / "model.safetensors")
+    stored = load_file(str(half))
+    assert {str(v.dtype) for k, v in stored.items() if k.startswith("model.") and v.is_floating_point()} == {"torch.float16"}
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    back = VoiceConverter.load(tmp_path / "half")
+    assert all(p.dtype.is_floating_point and str(p.dtype) == "torch.float32" for p in back.model_.parameters())
+    src, ref = tiny_corpus.wave(1), tiny_corpus.wave(2)
+    a, b = tiny_converter.convert_mel(back.mel(src, tiny_corpus.sr), back.mel(ref, tiny_corpus.sr)), \
+        back.convert_mel(back.mel(src, tiny_corpus.sr), back.mel(ref, tiny_corpus.sr))
+    assert np.abs(a - b).max() < 0.05 * np.abs(a).max()
+
+
 def test_bad_input_is_one_clear_error(tiny_converter):
     sr = 16000
     speech = (0.2 * np.sin(np.arange(sr) * 0.05)).astype(np.float32)

@@ -278,12 +278,17 @@ class VoiceConverter:
                 "val_fraction": self.val_fraction, "patience": self.patience, "random_state": self.random_state,
                 "n_threads": self.n_threads, "verbose": self.verbose, "n_iter": self.n_iter}
 
-    def save(self, path: str | os.PathLike) -> None:
-        """One folder: ``config.json`` (features, model config, parameters, history) and the weights."""
+    def save(self, path: str | os.PathLike, *, half: bool = False) -> None:
+        """One folder: ``config.json`` (features, model config, parameters, history) and the weights.
+        ``half``: store the network's weights as float16, half the size (how the bundled model ships);
+        :meth:`load` casts them back to float32, so the loaded model is the rounded one."""
         self._check_fitted()
         meta = {"aekit_version": __version__, "params": self.get_params(), "features": asdict(self.features),
                 "model_config": to_dict(self.model_config_), "history": self.history_.to_dict()}
-        weights = {**{f"model.{k}": v for k, v in self.model_.state_dict().items()},
+        state = self.model_.state_dict()
+        if half:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        weights = {**{f"model.{k}": v for k, v in state.items()},
                    "features.mel_mean": torch.from_numpy(self.mel_mean_), "features.mel_std": torch.from_numpy(self.mel_std_)}
         write_checkpoint(path, VOICE_KIND, meta, {"model.safetensors": weights})
 
