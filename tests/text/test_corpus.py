@@ -24,3 +24,14 @@ def test_bundled_corpus_parts_are_disjoint_and_sized():
     train = {" ".join(d) for d in c.train}
     assert not train & {" ".join(d) for d in c.test}
     assert not {" ".join(s) for s in c.real} & {" ".join(s) for s in c.lm}
+
+
+@pytest.mark.slow
+def test_validation_articles_come_from_training_only():
+    base, c = load_corpus(), load_corpus(val_fraction=0.1)
+    assert len(c.val) > 300
+    key = lambda docs: {" ".join(d) for d in docs}  # noqa: E731
+    assert key(c.train) | key(c.val) == key(base.train) and not key(c.train) & key(c.val)
+    assert (c.test, c.real, c.lm) == (base.test, base.real, base.lm)
+    with pytest.raises(Exception, match="val_fraction=0.7"):
+        load_corpus(val_fraction=0.7)

@@ -113,9 +113,10 @@ def test_reinforce_moves_only_the_generator_towards_better_than_greedy(fitted):
     batch2.pop("_draw_nll", None)
     out = stage.training_step(batch2, Context(), "gen")
     assert abs(float(out["losses"]["pg"])) < 1e-5
-    m.options.normalize_advantage = True  # scaled advantages: still none when the draw is greedy
-    try:
-        out = stage.training_step(dict(batch2), Context(), "gen")
-        assert abs(float(out["losses"]["pg"])) < 1e-5
-    finally:
-        m.options.normalize_advantage = False
+    for scaling in ("normalize_advantage", "separate_advantages"):  # scaled advantages: still none
+        setattr(m.options, scaling, True)
+        try:
+            out = stage.training_step(dict(batch2), Context(), "gen")
+            assert abs(float(out["losses"]["pg"])) < 1e-5
+        finally:
+            setattr(m.options, scaling, False)

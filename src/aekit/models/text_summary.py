@@ -57,6 +57,11 @@ class TextSummaryOptions:
     # divide each batch's self-critical advantages by their spread: the reconstruction reward alone
     # differs little between summaries (a few hundredths of a nat), which otherwise barely moves the policy
     normalize_advantage: bool = False
+    # divide the reconstruction and the discriminator advantages each by its own batch spread, then weigh
+    # them (disc_weight is then the discriminator's share relative to reconstruction): the two rewards'
+    # scales drift apart in training (log D falls to -5 for a secret code), which with one joint scale makes
+    # a small weight count for nothing and a larger one win outright
+    separate_advantages: bool = False
     monotonic: bool = True  # each word comes from later in the source than the last; False: any position
     rl_epochs: int = 10  # epochs of the "reinforce" stage (0: pre-training only)
     rl_lr: float | None = None  # lr of the stage; None: the training lr
@@ -430,10 +435,14 @@ class ReinforceStage(_Wrapper):
             logd_s = F.logsigmoid(m.discriminator(draw["ids"], draw["mask"]))
             nll_s = batch["_draw_nll"] if "_draw_nll" in batch else \
                 m.reconstructor.nll(draw["ids"], draw["mask"], src, mask)
-        r_s = -nll_s + m.options.disc_weight * logd_s
-        r_g, _, _ = m.reward(src, mask, greedy["ids"], greedy["mask"])
+        o = m.options
+        r_s = -nll_s + o.disc_weight * logd_s
+        r_g, nll_g, logd_g = m.reward(src, mask, greedy["ids"], greedy["mask"])
         advantage = r_s - r_g  # (B,) self-critical: better than greedy decoding -> more likely
-        if m.options.normalize_advantage and len(advantage) > 1:
+        if o.separate_advantages and len(advantage) > 1:
+            a_rec, a_disc = nll_g - nll_s, logd_s - logd_g
+            advantage = a_rec / (a_rec.std() + 1e-6) + o.disc_weight * a_disc / (a_disc.std() + 1e-6)
+        elif o.normalize_advantage and len(advantage) > 1:
             advantage = advantage / (advantage.std() + 1e-6)
         pg = -(advantage * sample["logp"]).mean()
         ent = sample["entropy"].mean()

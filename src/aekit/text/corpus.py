@@ -8,7 +8,9 @@ ways, so no text is shared between the parts:
 - ``train`` / ``test``: documents, runs of whole sentences of ``min_words``..``max_words``
   tokens (the long inputs of the auto-encoder; the last sentence is cut at ``max_words``);
 - ``real``: sentences the discriminator learns human writing from;
-- ``lm``: sentences held out for the benchmark's language model.
+- ``lm``: sentences held out for the benchmark's language model;
+- ``val`` (empty unless ``val_fraction`` > 0): documents of training articles set aside, for
+  choosing settings without touching ``test``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class TextCorpus:
     test: list[list[str]] = field(default_factory=list)
     real: list[list[str]] = field(default_factory=list)
     lm: list[list[str]] = field(default_factory=list)
+    val: list[list[str]] = field(default_factory=list)
 
 
 def _clean(text: str) -> str:
@@ -76,20 +79,25 @@ def documents(paragraph: str, min_words: int, max_words: int) -> list[list[str]]
     return docs
 
 
-def _part(title: str, fractions: tuple[float, float, float]) -> str:
+def _part(title: str, fractions: tuple[float, float, float], val_fraction: float = 0.0) -> str:
     u = (zlib.crc32(title.encode()) % 10_000) / 10_000  # a stable draw per article
     a, b, c = fractions
-    return "train" if u < a else "test" if u < a + b else "real" if u < a + b + c else "lm"
+    if u < a:  # validation articles are the top of the training draw: test, real and lm stay the same
+        return "val" if u >= a - val_fraction else "train"
+    return "test" if u < a + b else "real" if u < a + b + c else "lm"
 
 
 def load_corpus(min_words: int = 25, max_words: int = 40, max_sentence: int = 40,
-                fractions: tuple[float, float, float] = (0.6, 0.12, 0.16)) -> TextCorpus:
-    """The bundled corpus split by article (train, test, real; the rest is lm) -- see the module docstring."""
+                fractions: tuple[float, float, float] = (0.6, 0.12, 0.16), val_fraction: float = 0.0) -> TextCorpus:
+    """The bundled corpus split by article (train, test, real; the rest is lm) -- see the module docstring.
+    ``val_fraction`` (of all articles, taken from the training ones) moves articles to ``val``."""
+    if not 0 <= val_fraction < fractions[0]:
+        raise DataError(f"val_fraction={val_fraction} must be in [0, {fractions[0]}) (the training share).")
     corpus = TextCorpus()
     for title, paras in wiki_articles():
-        part = _part(title, fractions)
+        part = _part(title, fractions, val_fraction)
         for p in paras:
-            if part in ("train", "test"):
+            if part in ("train", "test", "val"):
                 getattr(corpus, part).extend(documents(p, min_words, max_words))
             else:
                 getattr(corpus, part).extend(s for s in sentences(p) if 5 <= len(s) <= max_sentence)
