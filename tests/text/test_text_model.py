@@ -55,6 +55,19 @@ def test_reconstructions_are_bounded_and_text(fitted):
     assert isinstance(fitted.expand(summary), str)
 
 
+def test_reconstructions_never_write_a_word_pair_twice(fitted):
+    """Greedy decoding of an untrained-ish reconstructor loops ("the , the , the"); pair blocking stops it."""
+    torch.manual_seed(0)
+    m = fitted.model
+    ids = torch.randint(4, len(fitted.vocab), (16, L))
+    out = m.reconstructor.generate(ids, torch.ones_like(ids, dtype=torch.bool), 40)  # (16, <= 40)
+    for row in out.tolist():
+        words = [w for w in row if w != 0]
+        pairs = list(zip(words[:-1], words[1:]))
+        assert len(pairs) == len(set(pairs)), words
+        assert all(a != b for a, b in pairs) and 1 not in words  # no word twice in a row, no <unk>
+
+
 def test_bad_input_is_a_clear_error(fitted):
     with pytest.raises(DataError, match="empty"):
         fitted.summarize("   ")

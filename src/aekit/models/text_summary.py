@@ -198,19 +198,25 @@ class Reconstructor(nn.Module):
     @torch.no_grad()
     def generate(self, summary: torch.Tensor, smask: torch.Tensor, max_len: int) -> torch.Tensor:
         """Greedy reconstruction (B, <= max_len) token ids, 0 after </s>; never ``<unk>``, never the
-        same word twice in a row."""
+        same word twice in a row, never a word pair it already wrote (greedy decoding otherwise loops
+        on "the, the, the" to the length limit; the pair rule is Paulus et al.'s n-gram blocking,
+        https://arxiv.org/abs/1705.04304, with n = 2)."""
         keys, h = self._encode(summary, smask)
         B = summary.shape[0]
         inp = summary.new_full((B, 1), BOS)
         done = torch.zeros(B, dtype=torch.bool, device=summary.device)
-        out = []
+        out, hist = [], inp  # hist (B, t): <s> and the words written so far
         for _ in range(max_len):
             dec, h = self.decoder(self.embed(inp), h)
             logits, attn, p_gen = self._parts(dec, inp, keys, smask)  # S = 1
             probs = p_gen * torch.softmax(logits[:, 0], -1)  # (B, V)
             probs = probs.scatter_add(1, summary, (1 - p_gen) * attn[:, 0])
             probs[:, [PAD, UNK, BOS]] = 0  # <unk> is no word to write
-            probs.scatter_(1, inp, 0.0)  # nor the word just written (greedy decoding loops otherwise)
+            probs.scatter_(1, inp, 0.0)  # nor the word just written
+            if hist.shape[1] > 1:  # nor a word that followed the last word before: no pair twice
+                after = torch.where(hist[:, :-1] == inp, hist[:, 1:], torch.zeros_like(hist[:, 1:]))
+                probs.scatter_(1, after, 0.0)
+                probs[:, PAD] = 0
             nxt = probs.argmax(-1)
             nxt = torch.where(done, torch.zeros_like(nxt), nxt)
             out.append(nxt)
@@ -218,6 +224,7 @@ class Reconstructor(nn.Module):
             if bool(done.all()):
                 break
             inp = nxt[:, None]
+            hist = torch.cat([hist, inp], 1)
         return torch.stack(out, 1)
 
 
