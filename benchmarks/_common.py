@@ -23,11 +23,16 @@ from aekit.atomic import write_text
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, extra=None) -> argparse.Namespace:
+    """--quick, --out-dir and --jobs for every benchmark; ``extra(parser)`` adds a script's own options."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true",
                    help="a few-minute smoke version (fewer epochs/seeds); results go to results/quick/")
     p.add_argument("--out-dir", type=Path, default=None, help="where to write results (default benchmarks/results)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="training runs in N single-thread processes where a script has several (figures unchanged)")
+    if extra is not None:
+        extra(p)
     args = p.parse_args()
     if args.out_dir is None:
         args.out_dir = RESULTS / "quick" if args.quick else RESULTS

@@ -44,7 +44,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -191,12 +190,8 @@ def restyle_part(quick: bool, out) -> dict:
 
 
 def main() -> None:
-    jobs = 1  # --jobs N: (objective, seed) runs in N single-thread processes (the figures do not change)
-    if "--jobs" in sys.argv:
-        i = sys.argv.index("--jobs")
-        jobs = int(sys.argv[i + 1])
-        del sys.argv[i:i + 2]
     args = parse_args(__doc__.splitlines()[0])
+    jobs = args.jobs
     torch.set_num_threads(1)
     out, t_start = args.out_dir, time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)

@@ -175,12 +175,8 @@ def pick(grid: list[dict], lead_val: dict, nod_val: dict[int, dict]) -> tuple[di
 
 # ---------------------------------------------------------------- run
 def main() -> None:
-    jobs = 1  # --jobs N: the training runs in N single-thread processes (the figures do not change)
-    if "--jobs" in sys.argv:
-        i = sys.argv.index("--jobs")
-        jobs = int(sys.argv[i + 1])
-        del sys.argv[i:i + 2]
     args = parse_args(__doc__.split("\n")[0])
+    jobs = args.jobs
     torch.set_num_threads(1)
     t_start = time.time()
     corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)

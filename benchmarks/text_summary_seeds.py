@@ -81,17 +81,9 @@ def task(kind: str, seed: int, epochs: int) -> dict:
 
 
 def main() -> None:
-    jobs = 1
-    if "--jobs" in sys.argv:
-        i = sys.argv.index("--jobs")
-        jobs = int(sys.argv[i + 1])
-        del sys.argv[i:i + 2]
-    epochs = RECON_EPOCHS  # --recon-epochs N: the reconstructors train N epochs instead of the benchmark's
-    if "--recon-epochs" in sys.argv:
-        i = sys.argv.index("--recon-epochs")
-        epochs = int(sys.argv[i + 1])
-        del sys.argv[i:i + 2]
-    args = parse_args(__doc__.split("\n")[0])
+    args = parse_args(__doc__.split("\n")[0], lambda p: p.add_argument(
+        "--recon-epochs", type=int, default=RECON_EPOCHS, help="reconstructor epochs (the benchmark's by default)"))
+    jobs, epochs = args.jobs, args.recon_epochs
     if not KEPT.exists():
         sys.exit(f"{KEPT} does not exist: run python benchmarks/text_summary.py first.")
     t = time.time()
