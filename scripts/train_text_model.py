@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from text_summary import MODEL, PRE_EPOCHS, RECON_EPOCHS, RL_CHECKPOINTS, SEED, VAL_FRACTION  # noqa: E402
 
 from aekit.text import PRETRAINED, TextSummarizer  # noqa: E402
-from aekit.text.corpus import load_corpus  # noqa: E402
+from aekit.text.corpus import TextCorpus, load_corpus  # noqa: E402
 from aekit.text.metrics import in_vocab  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "text_summary.json"
@@ -48,32 +48,28 @@ RESULT = ROOT / "benchmarks" / "results" / "text_summary.json"
 
 def picked() -> tuple[dict, int]:
     """The benchmark's picked REINFORCE options and epochs."""
+    if not RESULT.exists():
+        sys.exit(f"{RESULT} does not exist: run python benchmarks/text_summary.py first (it picks the recipe).")
     res = json.loads(RESULT.read_text())
     return res["setting"], res["epochs"]["reinforce"]
 
 
-def train(threads: int, progress: bool = True) -> TextSummarizer:
-    setting, epochs = picked()
-    corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)
+def train(corpus: TextCorpus, setting: dict, epochs: int, threads: int) -> TextSummarizer:
     ts = TextSummarizer(**{**MODEL, "n_threads": threads}, epochs=PRE_EPOCHS, rl_epochs=0, disc_weight=0.0,
-                        seed=SEED, progress=progress)
+                        seed=SEED, progress=True)
     ts.fit(corpus.train, corpus.real)
-    for k, v in setting.items():
-        setattr(ts.model.options, k, v)
-        setattr(ts.model_options, k, v)
+    ts.set_options(**setting)
     done = 0
     for ep in [e for e in RL_CHECKPOINTS if e <= epochs]:  # the benchmark's segments, seeded alike
         torch.manual_seed(SEED + 2 + done)
         ts.reinforce(corpus.train, ep - done)
         done = ep
-    ts.model_options.rl_epochs = done
-    ts.train_options.progress = False  # a user's load: quiet
     return ts
 
 
-def benchmark_reconstructor(ts: TextSummarizer) -> TextSummarizer:
+def benchmark_reconstructor(ts: TextSummarizer, corpus: TextCorpus) -> TextSummarizer:
     """Replace the reconstructor by the benchmark's fresh one for the learned summaries (same seed and data)."""
-    train = in_vocab(ts.vocab, load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION).train)
+    train = in_vocab(ts.vocab, corpus.train)
     ts.fit_reconstructor(train, ts.summarize_tokens(train), epochs=RECON_EPOCHS)
     return ts
 
@@ -88,19 +84,22 @@ def main() -> None:
     args = p.parse_args()
     t = time.time()
     torch.set_num_threads(args.threads)
+    setting, epochs = picked()
+    corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)  # the benchmark's split
     if args.from_benchmark:
         kept = ROOT / "runs" / "text-benchmark"
         if not kept.exists():
             sys.exit(f"{kept} does not exist: run python benchmarks/text_summary.py first, or leave out --from-benchmark.")
         ts = TextSummarizer.load(kept)
-        ts.train_options.progress = False
     else:
-        ts = train(args.threads)
-    benchmark_reconstructor(ts)
+        ts = train(corpus, setting, epochs, args.threads)
+    ts.set_options(**setting, rl_epochs=epochs)  # the saved config says how it was trained
+    ts.train_options.progress = False  # a user's load: quiet
+    benchmark_reconstructor(ts, corpus)
     out = PRETRAINED if args.ship else args.out
     ts.save(out, half=args.ship)
     print(f"saved {out} in {time.time() - t:.0f} s")
-    for doc in load_corpus(max_words=MODEL["max_source"]).test[:3]:
+    for doc in corpus.test[:3]:
         s = ts.summarize(doc)
         print(f"- {' '.join(doc)}\n  summary: {s}\n  rebuilt: {ts.expand(s)}")
 

@@ -133,3 +133,20 @@ def test_reinforce_moves_only_the_generator_towards_better_than_greedy(fitted):
             assert abs(float(out["losses"]["pg"])) < 1e-5
         finally:
             setattr(m.options, scaling, False)
+
+
+def test_set_options_checks_and_reaches_the_model(fitted, tmp_path):
+    import copy
+
+    ts = copy.deepcopy(fitted)
+    assert ts.set_options(disc_weight=0.25, rl_epochs=3) is ts
+    assert ts.model.options.disc_weight == ts.model_options.disc_weight == 0.25
+    assert TextSummarizer.load(ts.save(tmp_path / "m")).model_options.rl_epochs == 3  # the saved config too
+    with pytest.raises(ValueError, match="disc_weight"):
+        ts.set_options(disc_weight=-1.0)
+    with pytest.raises(ValueError, match="disc_wieght"):
+        ts.set_options(disc_wieght=0.1)
+    with pytest.raises(ValueError, match="hidden"):
+        ts.set_options(hidden=64)
+    with pytest.raises(NotFittedError):
+        TextSummarizer().set_options(disc_weight=0.1)

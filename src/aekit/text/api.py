@@ -19,7 +19,7 @@ import torch
 
 from ..checkpoint import read_checkpoint, write_checkpoint
 from ..config import ModelConfig, TrainConfig, from_dict, to_dict
-from ..errors import DataError, NotFittedError
+from ..errors import ConfigError, DataError, NotFittedError
 from ..models.text_summary import ReconstructorFit, TextSummaryAE, TextSummaryOptions
 from ..threads import using_threads
 from ..train import History, Trainer
@@ -90,6 +90,20 @@ class TextSummarizer:
                     progress=t.progress, checkpoint_dir=t.checkpoint_dir, val_fraction=t.val_fraction,
                     patience=None, warmup_steps=50, weight_decay=0.0, grad_clip=5.0)
         return TrainConfig(**{**base, **changes})
+
+    def set_options(self, **changes) -> "TextSummarizer":
+        """Change training-time model options of a built model in place (``disc_weight``, ``rl_epochs``, ...),
+        checked as at construction; the model and its saved config both see them. The options that size the
+        networks (vocabulary, widths) cannot change once built."""
+        self._check()
+        fixed = sorted(set(changes) & {"vocab_size", "embed", "hidden", "disc_hidden"})
+        if fixed:
+            raise ConfigError(f"{fixed} size the networks of a built model and cannot change; make a new "
+                              "TextSummarizer with them instead.")
+        self.model_options = from_dict(TextSummaryOptions, {**to_dict(self.model_options), **changes})
+        for k in changes:
+            setattr(self.model.options, k, getattr(self.model_options, k))
+        return self
 
     def fit(self, documents: Sequence[Text], real_sentences: Sequence[Text], vocab: Vocab | None = None,
             resume: bool = False) -> "TextSummarizer":
