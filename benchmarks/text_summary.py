@@ -139,9 +139,7 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
     ts = TextSummarizer.load(pre_dir)
     ts.train_options.progress = False  # several runs share the terminal: one line per checkpoint instead
     ts.set_real(real)
-    for k, v in setting.items():
-        setattr(ts.model.options, k, v)
-        setattr(ts.model_options, k, v)
+    ts.set_options(**setting)
     weight = label(setting)
     done, rows, terms = 0, [], []
     for ep in checkpoints:
@@ -154,7 +152,7 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
         sc = score(ts, data, lang, summ, rec)
         sc["judged_human"] = {p: judged_human(ts, summ[p]) for p in ("val", "test")}
         path = Path(save_dir) / f"{weight.replace(' ', '-')}-e{ep}"
-        ts.save(path)
+        ts.set_options(rl_epochs=ep).save(path)  # the saved config says how it was trained
         rows.append({"setting": weight, **setting, "rl_epochs": ep, "reinforce_seconds": rl_s, "scores": sc,
                      "summaries": summ, "path": str(path)})
         print(f"{weight} after {ep} epochs: val ROUGE-1 {sc['val']['rouge1']:.4f} "
@@ -216,9 +214,11 @@ def main() -> None:
     nod = nod_by_epochs[chosen["rl_epochs"]]
     learned = TextSummarizer.load(chosen["path"])
     kept = ROOT / "runs" / ("text-benchmark-quick" if args.quick else "text-benchmark")
-    if kept.exists():
-        shutil.rmtree(kept)
-    shutil.copytree(chosen["path"], kept)  # the reported model, for scripts/train_text_model.py --ship
+    tmp = kept.with_name(kept.name + ".tmp")  # copied whole first: a killed run never leaves half a model
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(chosen["path"], tmp)  # the reported model, for scripts/train_text_model.py --ship
+    shutil.rmtree(kept, ignore_errors=True)
+    tmp.rename(kept)
     print(f"picked {chosen['setting']} at {chosen['rl_epochs']} epochs ({rule}); kept in {kept}")
 
     summaries = {"learned": chosen["summaries"], "no_discriminator": nod["summaries"],

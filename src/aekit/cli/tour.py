@@ -5,7 +5,7 @@ from __future__ import annotations
 from .common import add_threads_arg, formatter
 
 EXAMPLES = """examples:
-  aekit tour                      # about 7 minutes of one core's work; writes aekit-tour/index.html
+  aekit tour                      # about 6 minutes of one core's work; writes aekit-tour/index.html
   aekit tour --quick              # under 2 minutes, rough numbers (CI runs this)
   aekit tour --only compression anomaly -o report
   aekit serve --models aekit-tour/models   # then try the tour's models in the browser

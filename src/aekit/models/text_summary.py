@@ -215,8 +215,7 @@ class Reconstructor(nn.Module):
             probs.scatter_(1, inp, 0.0)  # nor the word just written
             if hist.shape[1] > 1:  # nor a word that followed the last word before: no pair twice
                 after = torch.where(hist[:, :-1] == inp, hist[:, 1:], torch.zeros_like(hist[:, 1:]))
-                probs.scatter_(1, after, 0.0)
-                probs[:, PAD] = 0
+                probs.scatter_(1, after, 0.0)  # (0 where no pair matched: <pad>, already 0)
             nxt = probs.argmax(-1)
             nxt = torch.where(done, torch.zeros_like(nxt), nxt)
             out.append(nxt)
