@@ -55,6 +55,21 @@ def test_reconstructions_are_bounded_and_text(fitted):
     assert isinstance(fitted.expand(summary), str)
 
 
+def test_the_reconstructor_learns_where_a_document_ends(fitted):
+    """Its loss counts the </s> after each document's last word (it once counted a <pad> in the last column
+    instead, so every reconstruction ran to the length limit, 21 tokens here)."""
+    for doc in DOCS:  # 13-17 tokens each
+        out = fitted.expand_tokens([fitted.summarize_tokens([doc])[0]])[0]
+        assert len(out) < 20 + 1, out
+    from aekit.text.api import encode_batch
+
+    b = encode_batch(fitted.vocab, [tokenize(DOCS[0]), tokenize("a dog ran .")], 20)
+    ids, smask = fitted.model.summarize(b["input"], b["mask"])
+    _, tm, tgt = fitted.model.reconstructor.token_nll(ids, smask, b["input"], b["mask"])
+    assert tm.sum(1).tolist() == [len(tokenize(DOCS[0])) + 1, 5]  # the words and one </s>
+    assert tgt[tm].tolist().count(fitted.vocab.index["</s>"]) == 2
+
+
 def test_reconstructions_never_write_a_word_pair_twice(fitted):
     """Greedy decoding of an untrained-ish reconstructor loops ("the , the , the"); pair blocking stops it."""
     torch.manual_seed(0)
@@ -150,3 +165,32 @@ def test_set_options_checks_and_reaches_the_model(fitted, tmp_path):
         ts.set_options(hidden=64)
     with pytest.raises(NotFittedError):
         TextSummarizer().set_options(disc_weight=0.1)
+
+
+def test_reward_words_counts_only_what_rouge_compares(fitted):
+    """With reward_words the reconstruction reward leaves out <unk> and punctuation targets (ROUGE never
+    compares them); without it every token counts, as before."""
+    import copy
+
+    from aekit.text.api import encode_batch
+
+    ts = copy.deepcopy(fitted)
+    m = ts.model.eval()
+    counted = dict(zip(ts.vocab.tokens, m.counted.tolist()))
+    assert counted["cat"] and counted["</s>"] and not counted["."] and not counted["<unk>"] and not counted["<pad>"]
+    docs = [tokenize("the cat sat on the zzyzx . qwerty mat ."), tokenize("a dog ran in the park .")]
+    b = encode_batch(ts.vocab, docs, 20)
+    src, mask = b["input"], b["mask"]
+    ids, smask = m.summarize(src, mask)
+    full, words = m.reward_nll(ids, smask, src, mask)
+    assert torch.allclose(full, words)  # reward_words off: the same
+    ts.set_options(reward_words=True)
+    full2, words2 = m.reward_nll(ids, smask, src, mask)
+    tok, tm, tgt = m.reconstructor.token_nll(ids, smask, src, mask)
+    keep = tm & ~torch.isin(tgt, torch.tensor([ts.vocab.index[t] for t in ("<unk>", ".")]))
+    assert torch.allclose(full2, full) and torch.allclose(words2, (tok * keep).sum(1) / keep.sum(1))
+    assert not torch.allclose(words2, full2)
+    r, nll, _ = m.reward(src, mask, ids, smask)
+    assert torch.allclose(nll, words2)  # the REINFORCE reward uses the counted words
+    with pytest.raises(DataError, match="one flag per token"):
+        m.set_counted(torch.ones(3, dtype=torch.bool))

@@ -62,6 +62,10 @@ class TextSummaryOptions:
     # scales drift apart in training (log D falls to -5 for a secret code), which with one joint scale makes
     # a small weight count for nothing and a larger one win outright
     separate_advantages: bool = False
+    # the reconstruction reward counts only the document's words (set_counted; the API marks the vocabulary's
+    # tokens with a letter or digit): not <unk> or punctuation, which ROUGE, the measure of content kept, never
+    # compares. Counting them rewards summaries that copy "<unk> (;" runs to predict where the source has them
+    reward_words: bool = False
     monotonic: bool = True  # each word comes from later in the source than the last; False: any position
     rl_epochs: int = 10  # epochs of the "reinforce" stage (0: pre-training only)
     rl_lr: float | None = None  # lr of the stage; None: the training lr
@@ -177,22 +181,30 @@ class Reconstructor(nn.Module):
         p_gen = torch.sigmoid(self.switch(torch.cat([feat, self.embed(inp)], -1))).squeeze(-1)
         return self.out(torch.tanh(self.combine(feat))), attn, p_gen
 
-    def nll(self, summary: torch.Tensor, smask: torch.Tensor, target: torch.Tensor, tmask: torch.Tensor
-            ) -> torch.Tensor:
-        """Mean negative log-likelihood per token (B,) of documents ``target`` (B, T) (then </s>)."""
+    def token_nll(self, summary: torch.Tensor, smask: torch.Tensor, target: torch.Tensor, tmask: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Negative log-likelihood of each token (B, T+1) of documents ``target`` (B, T) then </s>, the mask of
+        those positions (B, T+1) and the targets themselves (B, T+1)."""
         keys, h0 = self._encode(summary, smask)
         B = target.shape[0]
         lengths = tmask.sum(1)
         tgt = torch.cat([target, target.new_zeros(B, 1)], 1)  # (B, T+1)
         tgt = tgt.scatter(1, lengths[:, None], EOS)
-        tm = torch.cat([tmask, tmask.new_ones(B, 1)], 1)  # (B, T+1)
+        # the words and the </s> after them; (a mask of ones appended after tmask marked column T instead, a
+        # <pad> target for every document shorter than T, so the reconstructor never learnt to stop)
+        tm = torch.arange(target.shape[1] + 1, device=target.device)[None] <= lengths[:, None]  # (B, T+1)
         inp = torch.cat([target.new_full((B, 1), BOS), target], 1)  # (B, T+1)
         dec, _ = self.decoder(self.embed(inp), h0)  # (B, T+1, H)
         logits, attn, p_gen = self._parts(dec, inp, keys, smask)
         # p(w) = p_gen softmax(logits)[w] + (1 - p_gen) sum of the attention on summary words equal to w
         p_vocab = torch.exp(logits.gather(2, tgt[..., None]).squeeze(-1) - torch.logsumexp(logits, -1))
         p_copy = (attn * (summary[:, None, :] == tgt[:, :, None]).float()).sum(-1)  # (B, T+1)
-        tok = -torch.log(p_gen * p_vocab + (1 - p_gen) * p_copy + 1e-9)
+        return -torch.log(p_gen * p_vocab + (1 - p_gen) * p_copy + 1e-9), tm, tgt
+
+    def nll(self, summary: torch.Tensor, smask: torch.Tensor, target: torch.Tensor, tmask: torch.Tensor
+            ) -> torch.Tensor:
+        """Mean negative log-likelihood per token (B,) of documents ``target`` (B, T) (then </s>)."""
+        tok, tm, _ = self.token_nll(summary, smask, target, tmask)
         return (tok * tm).sum(1) / tm.sum(1)
 
     @torch.no_grad()
@@ -281,6 +293,9 @@ class TextSummaryAE(Model):
         self.reconstructor = Reconstructor(o)
         self.discriminator = Discriminator(o)
         self._real: tuple[torch.Tensor, torch.Tensor] | None = None
+        counted = torch.ones(o.vocab_size, dtype=torch.bool)
+        counted[[PAD, UNK, BOS]] = False
+        self.register_buffer("counted", counted, persistent=False)  # (V,) see set_counted
 
     # -- data ---------------------------------------------------------------------------
     def set_real_text(self, ids: torch.Tensor, lengths: torch.Tensor) -> None:
@@ -288,6 +303,28 @@ class TextSummaryAE(Model):
         if len(ids) == 0:
             raise DataError("the discriminator needs at least one human-written sentence.")
         self._real = (ids.long(), lengths.long())
+
+    def set_counted(self, counted: torch.Tensor) -> None:
+        """Which token ids (V,) bool the reconstruction reward counts when ``reward_words`` is on (default: all
+        tokens but <pad>, <unk> and <s>, which never count; </s> always counts, so every document has a reward)."""
+        counted = torch.as_tensor(counted, dtype=torch.bool).flatten()
+        if counted.shape != self.counted.shape:
+            raise DataError(f"set_counted needs one flag per token id ({self.counted.shape[0]}); got "
+                            f"{tuple(counted.shape)}.")
+        self.counted = counted.clone().to(self.counted.device)
+        self.counted[[PAD, UNK, BOS]] = False
+        self.counted[EOS] = True
+
+    def reward_nll(self, ids: torch.Tensor, smask: torch.Tensor, src: torch.Tensor, mask: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean NLL over all tokens, mean NLL over the tokens the reward counts), (B,) each; the two are the
+        same unless ``reward_words``."""
+        tok, tm, tgt = self.reconstructor.token_nll(ids, smask, src, mask)
+        full = (tok * tm).sum(1) / tm.sum(1)
+        if not self.options.reward_words:
+            return full, full
+        cm = tm & self.counted[tgt]
+        return full, (tok * cm).sum(1) / cm.sum(1).clamp_min(1)
 
     def pipeline_steps(self) -> list:
         L = self.options.summary_len
@@ -337,7 +374,7 @@ class TextSummaryAE(Model):
     def reward(self, src, mask, ids, smask) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(reward, recon nll, log D) per document, (B,) each, without gradients."""
         with torch.no_grad():
-            nll = self.reconstructor.nll(ids, smask, src, mask)
+            nll = self.reward_nll(ids, smask, src, mask)[1]
             logd = F.logsigmoid(self.discriminator(ids, smask))
         return -nll + self.options.disc_weight * logd, nll, logd
 
@@ -429,8 +466,8 @@ class ReinforceStage(_Wrapper):
                 batch["_draw"] = m.generator(src, mask, "sample")
         draw = batch["_draw"]
         if optimizer == "recon":
-            nll = m.reconstructor.nll(draw["ids"], draw["mask"], src, mask)  # (B,)
-            batch["_draw_nll"] = nll.detach()
+            nll, counted = m.reward_nll(draw["ids"], draw["mask"], src, mask)  # (B,) each
+            batch["_draw_nll"] = counted.detach()
             loss = nll.mean()
             return {"loss": loss, "losses": {"recon": loss.detach()}, "info": {}}
         if optimizer == "disc":
@@ -440,7 +477,7 @@ class ReinforceStage(_Wrapper):
             greedy = m.generator(src, mask, "greedy")
             logd_s = F.logsigmoid(m.discriminator(draw["ids"], draw["mask"]))
             nll_s = batch["_draw_nll"] if "_draw_nll" in batch else \
-                m.reconstructor.nll(draw["ids"], draw["mask"], src, mask)
+                m.reward_nll(draw["ids"], draw["mask"], src, mask)[1]
         o = m.options
         r_s = -nll_s + o.disc_weight * logd_s
         r_g, nll_g, logd_g = m.reward(src, mask, greedy["ids"], greedy["mask"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -23,9 +24,10 @@ from ..errors import ConfigError, DataError, NotFittedError
 from ..models.text_summary import ReconstructorFit, TextSummaryAE, TextSummaryOptions
 from ..threads import using_threads
 from ..train import History, Trainer
-from .tokenize import Vocab, detokenize, tokenize
+from .tokenize import UNK, Vocab, detokenize, tokenize
 
 TEXT_KIND = "aekit-text-model"
+_WORD = re.compile(r"[a-z0-9]")
 
 Text = str | Sequence[str]  # a string, or its tokens
 
@@ -83,6 +85,8 @@ class TextSummarizer:
         self.model_options = opts
         self.model = TextSummaryAE(ModelConfig(input_shape=(opts.max_source,), model="text_summary",
                                                model_options=to_dict(opts)))
+        # the tokens ROUGE compares (rouge-score keeps letters and digits only): what reward_words counts
+        self.model.set_counted(torch.tensor([t != UNK and _WORD.search(t) is not None for t in vocab.tokens]))
 
     def _train_config(self, **changes) -> TrainConfig:
         t = self.train_options
