@@ -102,6 +102,7 @@ def main() -> None:
                   check("summary_content_recall_gain_vs_lead", held["learned"]["content_words"] -
                         held["lead"]["content_words"])]
     payload = {"quick": args.quick, "seeds": list(SEEDS), "model": str(KEPT.relative_to(ROOT)), "rows": rows, "summary_recall_test": held, "reconstructor_epochs": epochs,
+               "reproduce_options": "" if epochs == RECON_EPOCHS else f"--recon-epochs {epochs}",
                "seconds": time.time() - t, "jobs": jobs}
     md = (f"# Text benchmark: the ROUGE-1 gain over Lead-L per reconstructor seed ({epochs} epochs)\n\n" + md_table(
         ["seed", "learned val", "lead val", "gain val", "learned test", "lead test", "gain test"],

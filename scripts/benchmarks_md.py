@@ -38,10 +38,22 @@ def _section(name: str) -> str:
     accept = ("| acceptance id | value | bar | |\n|---|---|---|---|\n" + "\n".join(rows)) if rows else ""
     where = (f"Ran {env.get('date', '?')}, Python {env.get('python', '?')}, torch {env.get('torch', '?')}, "
              f"{env.get('threads', '?')} thread(s) of {env.get('cpu_count', '?')} CPUs. "
-             + (f"An earlier attempt of `benchmarks/{name.split('_attempt')[0]}.py`, kept as it ran (the script has "
+             + (f"An earlier attempt of `benchmarks/{script_of(name)}.py`, kept as it ran (the script has "
                 f"changed since; see its git history)" if "_attempt" in name else
-                f"Reproduce: `python benchmarks/{name}.py`") + f" ([JSON](../benchmarks/results/{name}.json)).")
+                f"Reproduce: `python benchmarks/{script_of(name)}.py`"
+                + (f" {doc['reproduce_options']}" if doc.get("reproduce_options") else ""))
+             + f" ([JSON](../benchmarks/results/{name}.json)).")
     return f"## {name}\n\n{body}\n\n{accept}\n\n{where}\n"
+
+
+def script_of(name: str) -> str:
+    """The benchmark script a results file came from: the longest prefix of its name that is one
+    (text_summary_seeds_recon8 -> text_summary_seeds)."""
+    parts = name.split("_")
+    for n in range(len(parts), 0, -1):
+        if (ROOT / "benchmarks" / ("_".join(parts[:n]) + ".py")).exists():
+            return "_".join(parts[:n])
+    return name
 
 
 def render() -> str:
