@@ -34,6 +34,7 @@ Measures on the held-out documents:
 
     python benchmarks/text_summary.py --jobs 2  # about 30 minutes on a quiet 2-CPU machine
     python benchmarks/text_summary_seeds.py --jobs 2  # then: the gain per reconstructor seed (5 minutes)
+    python benchmarks/text_summary.py --jobs 2 --seed 1  # the whole protocol with another training seed
     python benchmarks/text_summary.py --quick  # smoke run -> benchmarks/results/quick/
 """
 
@@ -119,14 +120,14 @@ def score(ts: TextSummarizer, data: dict, lang: KneserNeyBigram, summaries: dict
 
 
 # ---------------------------------------------------------------- one task per process (--jobs N)
-def baseline_task(kind: str, pre_dir: str, data: dict, lang: KneserNeyBigram, rec: int) -> dict:
+def baseline_task(kind: str, pre_dir: str, data: dict, lang: KneserNeyBigram, rec: int, seed: int) -> dict:
     torch.set_num_threads(1)
     ts = TextSummarizer.load(pre_dir)
     ts.train_options.progress = False
     if kind == "lead":
         summ = {p: [d[:L] for d in data[p]] for p in ("train", "val", "test")}
     else:
-        summ = {p: random_in_order(data[p], SEED + i) for i, p in enumerate(("train", "val", "test"))}
+        summ = {p: random_in_order(data[p], seed + i) for i, p in enumerate(("train", "val", "test"))}
     return {"kind": kind, "summaries": summ, "scores": score(ts, data, lang, summ, rec)}
 
 
@@ -135,7 +136,7 @@ def label(setting: dict) -> str:
 
 
 def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: KneserNeyBigram, rec: int,
-                   checkpoints: tuple, save_dir: str) -> dict:
+                   checkpoints: tuple, save_dir: str, seed: int) -> dict:
     """REINFORCE from the pre-trained weights with the options ``setting``, scored (and saved) after each of
     ``checkpoints`` epochs."""
     torch.set_num_threads(1)
@@ -147,7 +148,7 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
     done, rows, terms = 0, [], []
     for ep in checkpoints:
         t = time.time()
-        torch.manual_seed(SEED + 2 + done)  # each segment seeded: scoring in between changes nothing
+        torch.manual_seed(seed + 2 + done)  # each segment seeded: scoring in between changes nothing
         h = ts.reinforce(data["train_text"], ep - done)
         done, terms = ep, terms + h.terms
         rl_s = time.time() - t
@@ -176,8 +177,10 @@ def pick(grid: list[dict], lead_val: dict, nod_val: dict[int, dict]) -> tuple[di
 
 # ---------------------------------------------------------------- run
 def main() -> None:
-    args = parse_args(__doc__.split("\n")[0])
-    jobs = args.jobs
+    args = parse_args(__doc__.split("\n")[0], lambda p: p.add_argument(
+        "--seed", type=int, default=SEED, help=f"training seed (default {SEED}, the committed run; another seed "
+        "writes text_summary_seed<N>.json and keeps its model in runs/text-benchmark-seed<N>)"))
+    jobs, seed = args.jobs, args.seed
     torch.set_num_threads(1)
     t_start = time.time()
     corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)
@@ -192,7 +195,7 @@ def main() -> None:
     timings = {}
 
     t = time.time()
-    pretrained = TextSummarizer(**cfg, epochs=pre, rl_epochs=0, disc_weight=0.0, seed=SEED, progress=True)
+    pretrained = TextSummarizer(**cfg, epochs=pre, rl_epochs=0, disc_weight=0.0, seed=seed, progress=True)
     pretrained.fit(train, real)
     timings["pretrain_s"] = time.time() - t
     vocab = pretrained.vocab
@@ -204,9 +207,9 @@ def main() -> None:
 
     t = time.time()
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
-        runs = [ex.submit(reinforce_task, w, pre_dir, data, real, lang, rec, checkpoints, str(cache))
+        runs = [ex.submit(reinforce_task, w, pre_dir, data, real, lang, rec, checkpoints, str(cache), seed)
                 for w in ({"disc_weight": 0.0}, *grid_settings)]
-        bases = {k: ex.submit(baseline_task, k, pre_dir, data, lang, rec) for k in ("lead", "random")}
+        bases = {k: ex.submit(baseline_task, k, pre_dir, data, lang, rec, seed) for k in ("lead", "random")}
         runs = [r.result() for r in runs]
         bases = {k: f.result() for k, f in bases.items()}
     timings["grid_s"] = time.time() - t
@@ -216,7 +219,7 @@ def main() -> None:
     chosen, rule = pick(grid, bases["lead"]["scores"]["val"], {e: r["scores"]["val"] for e, r in nod_by_epochs.items()})
     nod = nod_by_epochs[chosen["rl_epochs"]]
     learned = TextSummarizer.load(chosen["path"])
-    kept = ROOT / "runs" / ("text-benchmark-quick" if args.quick else "text-benchmark")
+    kept = ROOT / "runs" / ("text-benchmark" + ("-quick" if args.quick else "") + (f"-seed{seed}" if seed != SEED else ""))
     tmp = kept.with_name(kept.name + ".tmp")  # copied whole first: a killed run never leaves half a model
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(chosen["path"], tmp)  # the reported model, for scripts/train_text_model.py --ship
@@ -265,7 +268,8 @@ def main() -> None:
     ]
     timings["total_s"] = time.time() - t_start
     shutil.rmtree(cache, ignore_errors=True)
-    payload = {"quick": args.quick, "seed": SEED, "summary_len": L, "model": cfg,
+    name = "text_summary" + (f"_seed{seed}" if seed != SEED else "")
+    payload = {"quick": args.quick, "seed": seed, "reproduce_options": f"--jobs 2 --seed {seed}" if seed != SEED else "", "summary_len": L, "model": cfg,
                "epochs": {"pretrain": pre, "reinforce": chosen["rl_epochs"], "reconstructor": rec},
                "disc_weight": chosen["disc_weight"], "setting": {k: chosen[k] for k in ("disc_weight",
                                                                                           "separate_advantages")
@@ -294,8 +298,8 @@ def main() -> None:
           f"perplexity {lead_v['perplexity']:.4g}.\n\n"
           + md_table(["setting", "RL epochs", "val ROUGE-1", "val perplexity", "test ROUGE-1", "test perplexity"],
                      gtable) + f"\n\n## Examples\n\n{ex}\n")
-    write_results(args.out_dir, "text_summary", payload, acceptance, md)
-    plot(rows, args.out_dir / "text_summary.png")
+    write_results(args.out_dir, name, payload, acceptance, md)
+    plot(rows, args.out_dir / f"{name}.png")
 
 
 def plot(rows: dict, path: Path) -> None:
