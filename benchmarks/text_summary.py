@@ -164,6 +164,24 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
     return {"setting": weight, "rows": rows, "terms": terms}
 
 
+def train_recipe(train: list, real: list, setting: dict, rl_epochs: int, seed: int = SEED, threads: int = 1,
+                 progress: bool = False) -> TextSummarizer:
+    """One setting of the recipe from scratch, as a benchmark run trains it: pre-training, then REINFORCE with
+    ``setting`` in the run's segments (``RL_CHECKPOINTS`` up to ``rl_epochs``), each seeded alike, so ``seed`` 0
+    gives the benchmark's own weights (scripts/train_text_model.py ships them; text_summary_rl_seeds.py tries
+    other seeds)."""
+    ts = TextSummarizer(**{**MODEL, "n_threads": threads}, epochs=PRE_EPOCHS, rl_epochs=0, disc_weight=0.0,
+                        seed=seed, progress=progress)
+    ts.fit(train, real)
+    ts.set_options(**setting)
+    done = 0
+    for ep in [e for e in RL_CHECKPOINTS if e <= rl_epochs]:
+        torch.manual_seed(seed + 2 + done)
+        ts.reinforce(train, ep - done)
+        done = ep
+    return ts
+
+
 def pick(grid: list[dict], lead_val: dict, nod_val: dict[int, dict]) -> tuple[dict, str]:
     """The label-free pick on validation documents: the largest ROUGE-1 among the settings whose summaries
     meet both perplexity bars (<= 2x Lead-L's, <= half the no-discriminator model's at the same epochs);

@@ -8,7 +8,7 @@ that this script reproduces it), and reports, per seed, the
 held-out ROUGE-1 of the rebuilt documents and the summaries' perplexity against Lead-L's, with Lead-L's
 reconstructor trained with the same seed.
 
-    python benchmarks/text_summary.py && python benchmarks/text_summary_rl_seeds.py --jobs 2   # about 20 min
+    python benchmarks/text_summary.py && python benchmarks/text_summary_rl_seeds.py --jobs 2   # about 11 min
 """
 
 from __future__ import annotations
@@ -22,32 +22,24 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import torch
 
-from aekit.text import TextSummarizer
 from aekit.text.corpus import load_corpus
 from aekit.text.metrics import KneserNeyBigram, in_vocab
 
 from _common import RESULTS, check, md_table, parse_args, write_results
-from text_summary import L, MODEL, PRE_EPOCHS, RECON_EPOCHS, RL_CHECKPOINTS, VAL_FRACTION, score
+from text_summary import L, MODEL, RECON_EPOCHS, VAL_FRACTION, score, train_recipe
 
 SEEDS = (0, 1, 2)
 
 
-def task(seed: int, weight: float, rl_epochs: int) -> dict:
+def task(seed: int, setting: dict, rl_epochs: int) -> dict:
     torch.set_num_threads(1)
     corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)
     t = time.time()
-    ts = TextSummarizer(**MODEL, epochs=PRE_EPOCHS, rl_epochs=0, disc_weight=0.0, seed=seed, progress=False)
-    ts.fit(corpus.train, corpus.real)
+    ts = train_recipe(corpus.train, corpus.real, setting, rl_epochs, seed=seed)
     data = {p: in_vocab(ts.vocab, getattr(corpus, p)) for p in ("train", "val", "test")}
     lang = KneserNeyBigram(corpus.lm, ts.vocab)
+    # Lead-L's reconstructor, trained as in the benchmark (the same seed; score() always starts a fresh one)
     lead = score(ts, data, lang, {p: [d[:L] for d in data[p]] for p in data}, RECON_EPOCHS)
-    ts.set_real(corpus.real)  # as the benchmark: its human sentences and its documents as tokenised
-    ts.set_options(disc_weight=weight)
-    done = 0
-    for ep in [e for e in RL_CHECKPOINTS if e <= rl_epochs]:  # the benchmark's segments, seeded alike
-        torch.manual_seed(seed + 2 + done)
-        ts.reinforce(corpus.train, ep - done)
-        done = ep
     learned = score(ts, data, lang, {p: ts.summarize_tokens(data[p]) for p in data}, RECON_EPOCHS)
     row = {"seed": seed, "seconds": time.time() - t}
     for part in ("val", "test"):
@@ -63,16 +55,17 @@ def task(seed: int, weight: float, rl_epochs: int) -> dict:
 def main() -> None:
     args = parse_args(__doc__.split("\n")[0])
     if args.quick:
-        sys.exit("this check has no quick form: it retrains the benchmark's full recipe (about 20 minutes).")
+        sys.exit("this check has no quick form: it retrains the benchmark's full recipe (about 11 minutes with --jobs 2).")
     src = RESULTS / "text_summary.json"
     if not src.exists():
         sys.exit(f"{src} does not exist: run python benchmarks/text_summary.py first.")
     res = json.loads(src.read_text())
-    weight, rl_epochs = res["disc_weight"], res["epochs"]["reinforce"]
+    setting, rl_epochs = res["setting"], res["epochs"]["reinforce"]
+    weight = setting["disc_weight"]
     seed0 = res["results"]
     t = time.time()
     with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
-        rows = [f.result() for f in [ex.submit(task, s, weight, rl_epochs) for s in SEEDS]]
+        rows = [f.result() for f in [ex.submit(task, s, setting, rl_epochs) for s in SEEDS]]
     bench = {"learned_test_rouge1": seed0["learned"]["rouge1"], "lead_test_rouge1": seed0["lead"]["rouge1"],
              "learned_test_perplexity": seed0["learned"]["perplexity"],
              "lead_test_perplexity": seed0["lead"]["perplexity"]}

@@ -37,7 +37,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from text_summary import MODEL, PRE_EPOCHS, RECON_EPOCHS, RL_CHECKPOINTS, SEED, VAL_FRACTION  # noqa: E402
+from text_summary import MODEL, RECON_EPOCHS, VAL_FRACTION, train_recipe  # noqa: E402
 
 from aekit.text import PRETRAINED, TextSummarizer  # noqa: E402
 from aekit.text.corpus import TextCorpus, load_corpus  # noqa: E402
@@ -55,16 +55,7 @@ def picked() -> tuple[dict, int]:
 
 
 def train(corpus: TextCorpus, setting: dict, epochs: int, threads: int) -> TextSummarizer:
-    ts = TextSummarizer(**{**MODEL, "n_threads": threads}, epochs=PRE_EPOCHS, rl_epochs=0, disc_weight=0.0,
-                        seed=SEED, progress=True)
-    ts.fit(corpus.train, corpus.real)
-    ts.set_options(**setting)
-    done = 0
-    for ep in [e for e in RL_CHECKPOINTS if e <= epochs]:  # the benchmark's segments, seeded alike
-        torch.manual_seed(SEED + 2 + done)
-        ts.reinforce(corpus.train, ep - done)
-        done = ep
-    return ts
+    return train_recipe(corpus.train, corpus.real, setting, epochs, threads=threads, progress=True)
 
 
 def benchmark_reconstructor(ts: TextSummarizer, corpus: TextCorpus) -> TextSummarizer:
