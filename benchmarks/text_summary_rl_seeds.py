@@ -8,7 +8,7 @@ that this script reproduces it), and reports, per seed, the
 held-out ROUGE-1 of the rebuilt documents and the summaries' perplexity against Lead-L's, with Lead-L's
 reconstructor trained with the same seed.
 
-    python benchmarks/text_summary.py && python benchmarks/text_summary_rl_seeds.py --jobs 2   # about 11 min
+    python benchmarks/text_summary.py && python benchmarks/text_summary_rl_seeds.py --jobs 2   # 9-11 min
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def task(seed: int, setting: dict, rl_epochs: int) -> dict:
 def main() -> None:
     args = parse_args(__doc__.split("\n")[0])
     if args.quick:
-        sys.exit("this check has no quick form: it retrains the benchmark's full recipe (about 11 minutes with --jobs 2).")
+        sys.exit("this check has no quick form: it retrains the benchmark's full recipe (9-11 minutes with --jobs 2).")
     src = RESULTS / "text_summary.json"
     if not src.exists():
         sys.exit(f"{src} does not exist: run python benchmarks/text_summary.py first.")
