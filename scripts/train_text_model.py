@@ -21,7 +21,9 @@ from sampled summaries and rebuilds less well.
 ``--ship`` writes the model that ships with aekit (``aekit.text.PRETRAINED``, ``aekit summarize``'s
 default and the tour's) as float16 weights (3.4 MB instead of 6.9, loaded as float32). With
 ``--from-benchmark`` it copies the model the benchmark run kept in ``runs/text-benchmark/``
-instead of training again.
+instead of training again. ``--seed N`` takes the run of ``text_summary.py --seed N`` instead: the
+benchmark's pick differs per training seed (REINFORCE swings between content and fluency from one
+checkpoint to the next), so a setting picked with one seed is no recipe for another.
 """
 
 from __future__ import annotations
@@ -37,25 +39,25 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from text_summary import MODEL, RECON_EPOCHS, VAL_FRACTION, train_recipe  # noqa: E402
+from text_summary import MODEL, RECON_EPOCHS, SEED, VAL_FRACTION, train_recipe  # noqa: E402
 
 from aekit.text import PRETRAINED, TextSummarizer  # noqa: E402
 from aekit.text.corpus import TextCorpus, load_corpus  # noqa: E402
 from aekit.text.metrics import in_vocab  # noqa: E402
 
-RESULT = ROOT / "benchmarks" / "results" / "text_summary.json"
-
-
-def picked() -> tuple[dict, int]:
-    """The benchmark's picked REINFORCE options and epochs."""
-    if not RESULT.exists():
-        sys.exit(f"{RESULT} does not exist: run python benchmarks/text_summary.py first (it picks the recipe).")
-    res = json.loads(RESULT.read_text())
+def picked(seed: int) -> tuple[dict, int]:
+    """The REINFORCE options and epochs the benchmark run with training seed ``seed`` picked."""
+    name = "text_summary" + (f"_seed{seed}" if seed != SEED else "")
+    result = ROOT / "benchmarks" / "results" / f"{name}.json"
+    if not result.exists():
+        sys.exit(f"{result} does not exist: run python benchmarks/text_summary.py --jobs 2"
+                 + (f" --seed {seed}" if seed != SEED else "") + " first (it picks the recipe on validation).")
+    res = json.loads(result.read_text())
     return res["setting"], res["epochs"]["reinforce"]
 
 
-def train(corpus: TextCorpus, setting: dict, epochs: int, threads: int) -> TextSummarizer:
-    return train_recipe(corpus.train, corpus.real, setting, epochs, threads=threads, progress=True)
+def train(corpus: TextCorpus, setting: dict, epochs: int, threads: int, seed: int) -> TextSummarizer:
+    return train_recipe(corpus.train, corpus.real, setting, epochs, seed=seed, threads=threads, progress=True)
 
 
 def benchmark_reconstructor(ts: TextSummarizer, corpus: TextCorpus) -> TextSummarizer:
@@ -72,18 +74,22 @@ def main() -> None:
     p.add_argument("--ship", action="store_true", help=f"write the bundled model to {PRETRAINED} (float16 weights)")
     p.add_argument("--from-benchmark", action="store_true",
                    help="use the model benchmarks/text_summary.py kept in runs/text-benchmark/ (no training)")
+    p.add_argument("--seed", type=int, default=SEED,
+                   help=f"training seed (default {SEED}); the recipe is the one the benchmark picked with this seed "
+                        "(text_summary.py --seed N writes text_summary_seed<N>.json and runs/text-benchmark-seed<N>/)")
     args = p.parse_args()
     t = time.time()
     torch.set_num_threads(args.threads)
-    setting, epochs = picked()
+    setting, epochs = picked(args.seed)
     corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)  # the benchmark's split
     if args.from_benchmark:
-        kept = ROOT / "runs" / "text-benchmark"
+        kept = ROOT / "runs" / ("text-benchmark" + (f"-seed{args.seed}" if args.seed != SEED else ""))
         if not kept.exists():
-            sys.exit(f"{kept} does not exist: run python benchmarks/text_summary.py first, or leave out --from-benchmark.")
+            sys.exit(f"{kept} does not exist: run python benchmarks/text_summary.py (with the same --seed) first, "
+                     "or leave out --from-benchmark.")
         ts = TextSummarizer.load(kept)
     else:
-        ts = train(corpus, setting, epochs, args.threads)
+        ts = train(corpus, setting, epochs, args.threads, args.seed)
     ts.set_options(**setting, rl_epochs=epochs)  # the saved config says how it was trained
     ts.train_options.progress = False  # a user's load: quiet
     benchmark_reconstructor(ts, corpus)
