@@ -151,12 +151,10 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
     ts.set_real(real)
     ts.set_options(**setting)
     weight = label(setting)
-    done, rows, terms = 0, [], []
-    for ep in checkpoints:
-        t = time.time()
-        torch.manual_seed(seed + 2 + done)  # each segment seeded: scoring in between changes nothing
-        h = ts.reinforce(data["train_text"], ep - done)
-        done, terms = ep, terms + h.terms
+    rows, terms = [], []
+    t = time.time()
+    for ep, h in reinforce_segments(ts, data["train_text"], checkpoints, seed):
+        terms = terms + h.terms
         rl_s = time.time() - t
         summ = {p: ts.summarize_tokens(data[p]) for p in ("train", "val", "test")}
         sc = score(ts, data, lang, summ, rec)
@@ -167,25 +165,44 @@ def reinforce_task(setting: dict, pre_dir: str, data: dict, real: list, lang: Kn
                      "summaries": summ, "path": str(path)})
         print(f"{weight} after {ep} epochs: val ROUGE-1 {sc['val']['rouge1']:.4f} "
               f"ppl {sc['val']['perplexity']:.1f}", flush=True)
+        t = time.time()
     return {"setting": weight, "rows": rows, "terms": terms}
+
+
+def reinforce_segments(ts: TextSummarizer, documents: list, checkpoints: tuple, seed: int):
+    """REINFORCE ``ts`` up to each of ``checkpoints`` epochs in turn, each segment seeded from ``seed`` and the
+    epochs done (so scoring or saving in between changes nothing); yields (epochs done, the segment's History)."""
+    done = 0
+    for ep in checkpoints:
+        torch.manual_seed(seed + 2 + done)
+        h = ts.reinforce(documents, ep - done)
+        done = ep
+        yield ep, h
 
 
 def train_recipe(train: list, real: list, setting: dict, rl_epochs: int, seed: int = SEED, threads: int = 1,
                  progress: bool = False) -> TextSummarizer:
     """One setting of the recipe from scratch, as a benchmark run trains it: pre-training, then REINFORCE with
-    ``setting`` in the run's segments (``RL_CHECKPOINTS`` up to ``rl_epochs``), each seeded alike, so ``seed`` 0
-    gives the benchmark's own weights (scripts/train_text_model.py ships them; text_summary_rl_seeds.py tries
-    other seeds)."""
+    ``setting`` in the run's segments (``RL_CHECKPOINTS`` up to ``rl_epochs``), so ``seed`` 0 gives the
+    benchmark's own weights (scripts/train_text_model.py ships them; text_summary_rl_seeds.py tries other
+    seeds)."""
     ts = TextSummarizer(**{**MODEL, "n_threads": threads}, epochs=PRE_EPOCHS, rl_epochs=0, disc_weight=0.0,
                         seed=seed, progress=progress)
     ts.fit(train, real)
     ts.set_options(**setting)
-    done = 0
-    for ep in [e for e in RL_CHECKPOINTS if e <= rl_epochs]:
-        torch.manual_seed(seed + 2 + done)
-        ts.reinforce(train, ep - done)
-        done = ep
+    for _ in reinforce_segments(ts, train, tuple(e for e in RL_CHECKPOINTS if e <= rl_epochs), seed):
+        pass
     return ts
+
+
+def results_name(seed: int) -> str:
+    """The results file of a run with training seed ``seed``: the committed run, or ``text_summary_seed<N>``."""
+    return "text_summary" + (f"_seed{seed}" if seed != SEED else "")
+
+
+def kept_dir(seed: int, quick: bool = False) -> Path:
+    """Where a run keeps its picked model (for scripts/train_text_model.py --from-benchmark)."""
+    return ROOT / "runs" / ("text-benchmark" + ("-quick" if quick else "") + (f"-seed{seed}" if seed != SEED else ""))
 
 
 def pick(grid: list[dict], lead_val: dict, nod_val: dict[int, dict]) -> tuple[dict, str]:
@@ -249,7 +266,7 @@ def main() -> None:
     chosen, rule = pick(grid, bases["lead"]["scores"]["val"], {e: r["scores"]["val"] for e, r in nod_by_epochs.items()})
     nod = nod_by_epochs[chosen["rl_epochs"]]
     learned = TextSummarizer.load(chosen["path"])
-    kept = ROOT / "runs" / ("text-benchmark" + ("-quick" if args.quick else "") + (f"-seed{seed}" if seed != SEED else ""))
+    kept = kept_dir(seed, args.quick)
     tmp = kept.with_name(kept.name + ".tmp")  # copied whole first: a killed run never leaves half a model
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(chosen["path"], tmp)  # the reported model, for scripts/train_text_model.py --ship
@@ -298,7 +315,7 @@ def main() -> None:
     ]
     timings["total_s"] = time.time() - t_start
     shutil.rmtree(cache, ignore_errors=True)
-    name = "text_summary" + (f"_seed{seed}" if seed != SEED else "")
+    name = results_name(seed)
     payload = {"quick": args.quick, "seed": seed, "reproduce_options": f"--jobs 2 --seed {seed}" if seed != SEED else "", "summary_len": L, "model": cfg,
                "epochs": {"pretrain": pre, "reinforce": chosen["rl_epochs"], "reconstructor": rec},
                "disc_weight": chosen["disc_weight"], "setting": {k: chosen[k] for k in ("disc_weight",

@@ -39,7 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from text_summary import MODEL, RECON_EPOCHS, SEED, VAL_FRACTION, train_recipe  # noqa: E402
+from text_summary import MODEL, RECON_EPOCHS, SEED, VAL_FRACTION, kept_dir, results_name, train_recipe  # noqa: E402
 
 from aekit.text import PRETRAINED, TextSummarizer  # noqa: E402
 from aekit.text.corpus import TextCorpus, load_corpus  # noqa: E402
@@ -47,17 +47,12 @@ from aekit.text.metrics import in_vocab  # noqa: E402
 
 def picked(seed: int) -> tuple[dict, int]:
     """The REINFORCE options and epochs the benchmark run with training seed ``seed`` picked."""
-    name = "text_summary" + (f"_seed{seed}" if seed != SEED else "")
-    result = ROOT / "benchmarks" / "results" / f"{name}.json"
+    result = ROOT / "benchmarks" / "results" / f"{results_name(seed)}.json"
     if not result.exists():
         sys.exit(f"{result} does not exist: run python benchmarks/text_summary.py --jobs 2"
                  + (f" --seed {seed}" if seed != SEED else "") + " first (it picks the recipe on validation).")
     res = json.loads(result.read_text())
     return res["setting"], res["epochs"]["reinforce"]
-
-
-def train(corpus: TextCorpus, setting: dict, epochs: int, threads: int, seed: int) -> TextSummarizer:
-    return train_recipe(corpus.train, corpus.real, setting, epochs, seed=seed, threads=threads, progress=True)
 
 
 def benchmark_reconstructor(ts: TextSummarizer, corpus: TextCorpus) -> TextSummarizer:
@@ -83,13 +78,14 @@ def main() -> None:
     setting, epochs = picked(args.seed)
     corpus = load_corpus(max_words=MODEL["max_source"], val_fraction=VAL_FRACTION)  # the benchmark's split
     if args.from_benchmark:
-        kept = ROOT / "runs" / ("text-benchmark" + (f"-seed{args.seed}" if args.seed != SEED else ""))
+        kept = kept_dir(args.seed)
         if not kept.exists():
             sys.exit(f"{kept} does not exist: run python benchmarks/text_summary.py (with the same --seed) first, "
                      "or leave out --from-benchmark.")
         ts = TextSummarizer.load(kept)
     else:
-        ts = train(corpus, setting, epochs, args.threads, args.seed)
+        ts = train_recipe(corpus.train, corpus.real, setting, epochs, seed=args.seed, threads=args.threads,
+                          progress=True)
     ts.set_options(**setting, rl_epochs=epochs)  # the saved config says how it was trained
     ts.train_options.progress = False  # a user's load: quiet
     benchmark_reconstructor(ts, corpus)
